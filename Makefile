@@ -1,0 +1,42 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create .venv and install into it; a stamp keyed on pyproject.toml keeps
+# the second run instant.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint typecheck unit bench install install-dev clean
+
+demo: $(STAMP).run
+	$(BIN)/ssops-ci validate
+	$(BIN)/ssops-ci render --check
+	$(BIN)/ssops-ci catalog
+
+test: $(STAMP).dev
+	$(BIN)/ruff check ssops_ci tests bench
+	$(BIN)/ruff format --check ssops_ci tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP).dev
+	$(BIN)/python -m bench
+
+install: $(STAMP).run
+install-dev: $(STAMP).dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP).run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP).dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP).run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

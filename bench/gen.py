@@ -1,0 +1,71 @@
+"""Generated ssops repositories of any size, for benchmarks."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+KIND_SPECS = {
+    "PostgresDatabase": lambda r: {"size": r.choice(["small", "medium"]), "storageGb": r.choice([20, 50, 100])},
+    "ObjectBucket": lambda r: {"expireAfterDays": r.choice([0, 365])},
+    "Queue": lambda r: {"fifo": r.random() < 0.3, "maxReceiveCount": r.randint(1, 9)},
+    "RedisCache": lambda r: {"size": "small", "replicas": r.randint(1, 2)},
+    "Function": lambda r: {"artifact": f"a/b/{r.randint(1, 99)}.zip", "memoryMb": r.choice([128, 256, 512])},
+}
+
+
+def team_name(i: int) -> str:
+    return f"team-{i:03d}"
+
+
+def generate(root: Path, n: int, *, teams: int = 50, seed: int = 7, git: bool = False) -> list[str]:
+    """A repository with `n` requests spread over `teams` teams; returns the request paths."""
+    rnd = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for d in ("templates", "policies"):
+        shutil.copytree(PROJECT / d, root / d, dirs_exist_ok=True)
+    team_doc = yaml.safe_load((PROJECT / "policies/teams.yaml").read_text())
+    for t in range(teams):
+        team_doc["teams"][team_name(t)] = {
+            "github_team": f"acme/{team_name(t)}",
+            "members": [f"dev-{t}-a", f"dev-{t}-b"],
+            "monthly_budget_usd": 100000,
+        }
+    (root / "policies/teams.yaml").write_text(yaml.safe_dump(team_doc, sort_keys=False))
+    paths = []
+    for i in range(n):
+        kind = rnd.choice(sorted(KIND_SPECS))
+        team = team_name(i % teams)
+        name = f"r{i:05d}"
+        doc = {
+            "apiVersion": "ssops/v1",
+            "kind": kind,
+            "metadata": {
+                "name": name,
+                "team": team,
+                "environment": rnd.choice(["dev", "staging", "prod"]),
+                "costCenter": f"CC-{i % 97:04d}",
+                "description": f"generated request {i}",
+            },
+            "spec": KIND_SPECS[kind](rnd),
+        }
+        path = f"requests/{team}/{name}.yaml"
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(yaml.safe_dump(doc, sort_keys=False))
+        paths.append(path)
+    if git:
+        env = {
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "b@x",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "b@x",
+            "PATH": "/usr/bin:/bin",
+        }
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
+            subprocess.run(["git", *cmd], cwd=root, env=env, check=True)
+    return paths

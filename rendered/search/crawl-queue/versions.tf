@@ -1,0 +1,73 @@
+# Rendered by ssops-ci from requests/search/crawl-queue.yaml with Queue@1.0.0 (templates/queue).
+# Do not edit: change the request or the template and run `ssops-ci render`.
+# checksum: sha256:7043ed40a953e394a35f7a7759d7e7ae5e5acc448c637764d74170250cc765a1
+
+terraform {
+  required_version = ">= 1.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.40"
+    }
+  }
+}
+
+provider "aws" {
+  region = "eu-west-1"
+}
+
+locals {
+  name        = "acme-search-crawl-queue-dev"
+  description = "Pages waiting to be crawled"
+  tags = {
+    team           = "search"
+    environment    = "dev"
+    cost-center    = "CC-2077"
+    managed-by     = "ssops-ci"
+    ssops-request  = "requests/search/crawl-queue.yaml"
+    ssops-template = "Queue@1.0.0"
+    description    = "Pages waiting to be crawled"
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+resource "aws_kms_key" "this" {
+  description             = format("ssops-ci %s: %s", local.name, local.description)
+  deletion_window_in_days = 30
+  enable_key_rotation     = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat([
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = format("arn:%s:iam::%s:root", data.aws_partition.current.partition, data.aws_caller_identity.current.account_id) }
+        Action = [
+          "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:DeleteAlias",
+          "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:Encrypt", "kms:EnableKey",
+          "kms:EnableKeyRotation", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants",
+          "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+          "kms:RetireGrant", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:TagResource",
+          "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+        ]
+        Resource = "*"
+      },
+      ], [
+    ])
+  })
+  tags = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = format("alias/%s", local.name)
+  target_key_id = aws_kms_key.this.key_id
+}
+
+data "aws_sns_topic" "alarms" {
+  name = "ssops-alarms"
+}

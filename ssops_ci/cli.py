@@ -1,0 +1,130 @@
+"""The `ssops-ci` command line: options and exit codes only; the work is in ssops_ci.commands."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ssops_ci import __version__
+from ssops_ci.errors import InputError, SsopsError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(fn: F) -> F:
+    """Turn our errors into messages and exit codes; never show a traceback to a user."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = fn(*args, **kwargs)
+        except InputError as e:
+            for p in e.problems:
+                click.echo(str(p), err=True)
+            sys.exit(1)
+        except SsopsError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`| head`); nothing left to say to it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as e:
+            if os.environ.get("SSOPS_DEBUG"):
+                raise
+            click.echo(
+                f"internal error: {type(e).__name__}: {e}\n"
+                "this is a bug in ssops-ci; rerun with SSOPS_DEBUG=1 for a traceback and report it",
+                err=True,
+            )
+            sys.exit(3)
+        sys.exit(code or 0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+repo_option = click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The ssops repository (a git checkout).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ssops-ci")
+def cli() -> None:
+    """Guarded self-service infrastructure through pull requests."""
+
+
+@cli.command()
+@repo_option
+@click.argument("paths", nargs=-1)
+@guarded
+def validate(repo: Path, paths: tuple[str, ...]) -> int:
+    """Validate requests (default: every file under requests/)."""
+    from ssops_ci.commands import validate as cmd
+
+    return cmd.run(repo, paths)
+
+
+@cli.command()
+@repo_option
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing every out-of-date file.")
+@guarded
+def render(repo: Path, check: bool) -> int:
+    """Render every request to rendered/<team>/<name>/."""
+    from ssops_ci.commands import render as cmd
+
+    return cmd.run(repo, check)
+
+
+@cli.command()
+@repo_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@guarded
+def catalog(repo: Path, as_json: bool) -> int:
+    """List the kinds that can be requested and their parameters."""
+    from ssops_ci.commands import catalog as cmd
+
+    return cmd.run(repo, as_json)
+
+
+@cli.command()
+@repo_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@guarded
+def schema(repo: Path, out: Path) -> int:
+    """Write a JSON Schema per kind (for yaml-language-server autocompletion)."""
+    from ssops_ci.commands import schema as cmd
+
+    return cmd.run(repo, out)
+
+
+@cli.command()
+@repo_option
+@click.argument("kind")
+@click.option("--team", required=True)
+@click.option("--name", required=True)
+@click.option("--env", type=click.Choice(["dev", "staging", "prod"]), required=True)
+@click.option("--cost-center", default=None, help="Default: the team's cost center in policies/teams.yaml.")
+@guarded
+def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str | None) -> int:
+    """Write a valid starter request for KIND."""
+    from ssops_ci.commands import new as cmd
+
+    return cmd.run(repo, kind, team, name, env, cost_center)
+
+
+def main() -> None:
+    cli(prog_name="ssops-ci")

@@ -1,0 +1,31 @@
+"""One module per CLI command; cli.py only wires options to these functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ssops_ci import gate
+from ssops_ci.errors import SsopsError
+from ssops_ci.tree import WorkTree
+
+
+def workspace(repo: Path) -> tuple[WorkTree, gate.Gate]:
+    """The working tree and the gate loaded from it (local authoring commands)."""
+    if not repo.is_dir():
+        raise SsopsError(f"{repo} is not a directory; pass --repo pointing at your ssops checkout")
+    tree = WorkTree(repo)
+    if tree.read("policies/teams.yaml") is None and not any(tree.files("templates")):
+        raise SsopsError(f"{tree.root} has no templates/ or policies/; run this from an ssops repository")
+    return tree, gate.load(tree)
+
+
+def repo_relative(repo: Path, paths: tuple[str, ...]) -> list[str]:
+    root = repo.resolve()
+    out = []
+    for p in paths:
+        full = (Path.cwd() / p).resolve() if not Path(p).is_absolute() else Path(p).resolve()
+        try:
+            out.append(full.relative_to(root).as_posix())
+        except ValueError:
+            raise SsopsError(f"{p} is outside the repository {root}") from None
+    return out

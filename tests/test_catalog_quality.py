@@ -1,0 +1,170 @@
+"""Every kind, in every environment, renders to fmt-canonical Terraform that checkov passes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ssops_ci import gate
+from ssops_ci.render import Renderer, Stack
+from ssops_ci.requests import Request
+from ssops_ci.tree import WorkTree
+from tests.conftest import PROJECT
+
+ENVS = ("dev", "staging", "prod")
+# Branches of each template worth exercising, beyond the defaults.
+VARIANTS: dict[str, list[dict[str, Any]]] = {
+    "PostgresDatabase": [
+        {},
+        {"size": "large", "highAvailability": True, "storageGb": 4000, "postgresVersion": "15"},
+    ],
+    "ObjectBucket": [
+        {},
+        {"expireAfterDays": 365, "infrequentAccessAfterDays": 10, "noncurrentVersionDays": 1},
+    ],
+    "Queue": [{}, {"fifo": True, "delaySeconds": 900, "retentionDays": 14}],
+    # A replica-less cache is fine for dev and staging only; guardrails and checkov both refuse it in prod.
+    "RedisCache": [{"replicas": 0, "_envs": ["dev", "staging"]}, {"size": "large", "replicas": 5}],
+    "Function": [
+        {"artifact": "t/f/1.zip"},
+        {"artifact": "t/f/2.zip", "environment": {"A": "b", "LONG_NAME": "c"}},
+    ],
+}
+# Resource types AWS cannot tag; everything else must carry the standard tags.
+UNTAGGABLE = {
+    "aws_kms_alias",
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_logging",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+    "aws_sqs_queue_policy",
+    "aws_sqs_queue_redrive_allow_policy",
+    "aws_secretsmanager_secret_version",
+    "random_password",
+}
+
+
+def all_stacks() -> Iterator[tuple[gate.Gate, Stack]]:
+    g = gate.load(WorkTree(PROJECT))
+    renderer = Renderer(g.catalog, g.platform)
+    assert set(VARIANTS) == set(g.catalog.kinds), "add variants for every kind in the catalog"
+    for kind_name, variants in VARIANTS.items():
+        model = g.catalog.kinds[kind_name].request_model
+        for env in ENVS:
+            for i, variant in enumerate(variants):
+                spec = {k: v for k, v in variant.items() if k != "_envs"}
+                if env not in variant.get("_envs", ENVS):
+                    continue
+                name = f"{kind_name.lower()[:10]}-{i}"
+                body = {
+                    "apiVersion": "ssops/v1",
+                    "kind": kind_name,
+                    "metadata": {"name": name, "team": "search", "environment": env, "costCenter": "CC-1"},
+                    "spec": spec,
+                }
+                m = model.model_validate(body)
+                req = Request(
+                    path=f"requests/search/{name}.yaml",
+                    kind=kind_name,
+                    name=f"{name}-{env}"[:40],
+                    team="search",
+                    environment=env,
+                    cost_center="CC-1",
+                    description="",
+                    spec=m.spec.model_dump(),  # type: ignore[attr-defined]
+                    waivers=[],
+                )
+                yield g, renderer.render(req)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[gate.Gate, Stack]]]:
+    root = tmp_path_factory.mktemp("catalog")
+    stacks = list(all_stacks())
+    for _, stack in stacks:
+        for path, text in stack.paths().items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_text(text, encoding="utf-8")
+    return root, stacks
+
+
+@pytest.mark.slow
+def test_rendered_stacks_are_terraform_fmt_canonical(
+    rendered: tuple[Path, list[tuple[gate.Gate, Stack]]], terraform_bin: Path
+) -> None:
+    root, _ = rendered
+    out = subprocess.run(
+        [str(terraform_bin), "fmt", "-check", "-diff", "-recursive", str(root / "rendered")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_checkov_fails_only_the_declared_exceptions(
+    rendered: tuple[Path, list[tuple[gate.Gate, Stack]]],
+) -> None:
+    from checkov.runner_filter import RunnerFilter
+    from checkov.terraform.runner import Runner
+
+    root, stacks = rendered
+    report = Runner().run(
+        root_folder=str(root),
+        runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
+    )
+    assert not report.parsing_errors
+    by_dir = {s.dir: (g, s) for g, s in stacks}
+    failed: dict[str, set[str]] = {}
+    for rec in report.failed_checks:
+        failed.setdefault(str(Path(rec.file_path.lstrip("/")).parent), set()).add(rec.check_id)
+    used: set[tuple[str, str, str]] = set()
+    unexpected = []
+    for stack_dir, ids in failed.items():
+        g, stack = by_dir[stack_dir]
+        allowed = {
+            e.id for e in g.catalog.kinds[stack.kind].spec.checkov_exceptions if stack.environment in e.environments
+        }
+        unexpected += [f"{stack_dir}: {i}" for i in sorted(ids - allowed)]
+        used |= {(stack.kind, stack.environment, i) for i in ids & allowed}
+    assert not unexpected, "checks failing that the template claims to satisfy"
+    assert len(report.passed_checks) > 20 * len(stacks)  # checkov really ran its AWS checks
+    # Every declared exception must really be needed, or the list hides nothing but stale text.
+    g = stacks[0][0]
+    for kind in g.catalog.kinds.values():
+        for exc in kind.spec.checkov_exceptions:
+            for env in exc.environments:
+                assert (kind.name, env, exc.id) in used, f"{kind.name} exception {exc.id} in {env} is never needed"
+
+
+def test_every_taggable_resource_carries_the_standard_tags() -> None:
+    for _, stack in all_stacks():
+        for res in stack.resources:
+            if res.mode != "managed":
+                continue
+            if res.type in UNTAGGABLE:
+                assert "tags" not in res.attrs, res.address
+            else:
+                assert res.attrs.get("tags") == "${local.tags}", f"{stack.id} {res.address}"
+        [locals_file] = [t for t in stack.files.values() if "locals {" in t]
+        for key in ("team", "environment", "cost-center", "managed-by", "ssops-request"):
+            assert f"    {key} " in locals_file
+
+
+def test_every_resource_type_is_declared_in_its_template() -> None:
+    for g, stack in all_stacks():
+        declared = g.catalog.kinds[stack.kind].spec.resources
+        for res in stack.resources:
+            if res.mode == "managed":
+                assert res.type in declared, f"{stack.kind} renders {res.type} but template.yaml does not declare it"

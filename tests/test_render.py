@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import hcl2
+import pytest
+import yaml
+
+from ssops_ci import gate, requests
+from ssops_ci.errors import InputError
+from ssops_ci.render import Renderer, Stack, body_of, normalise
+from ssops_ci.tree import WorkTree
+from tests.conftest import PROJECT, request_yaml
+from tests.test_hcl import INJECTION_CORPUS, terraform_outputs
+
+TOY_DECL = """apiVersion: ssops/v1
+kind: Toy
+version: 0.1.0
+description: A kind for tests.
+owner: platform
+parameters:
+  mode:
+    type: string
+    enum: [safe, other]
+    default: safe
+    description: Which branch of the template to take.
+resources:
+  null_resource:
+    force_new: [triggers]
+"""
+
+
+def toy_repo(
+    make_repo: Callable[..., Path], template: str, request_spec: str = ""
+) -> tuple[Renderer, requests.Request]:
+    root = make_repo(
+        {
+            "templates/toy/template.yaml": TOY_DECL,
+            "templates/toy/main.tf.j2": template,
+            "requests/payments/toy.yaml": request_yaml(kind="Toy", name="toy", spec=request_spec),
+        }
+    )
+    tree = WorkTree(root)
+    g = gate.load(tree)
+    loaded = requests.load_all(tree, g.catalog, g.teams)
+    assert not loaded.problems, loaded.problems
+    return Renderer(g.catalog, g.platform), loaded.requests[0]
+
+
+def render_problems(make_repo: Callable[..., Path], template: str, spec: str = "") -> list[str]:
+    renderer, req = toy_repo(make_repo, template, spec)
+    with pytest.raises(InputError) as e:
+        renderer.render(req)
+    return [str(p) for p in e.value.problems]
+
+
+@pytest.fixture(scope="module")
+def project() -> tuple[Renderer, list[requests.Request]]:
+    tree = WorkTree(PROJECT)
+    g = gate.load(tree)
+    loaded = requests.load_all(tree, g.catalog, g.teams)
+    assert not loaded.problems
+    return Renderer(g.catalog, g.platform), loaded.requests
+
+
+def test_rendering_is_deterministic_and_headed(project: tuple[Renderer, list[requests.Request]]) -> None:
+    renderer, reqs = project
+    first = [renderer.render(r) for r in reqs]
+    second = [Renderer(renderer.catalog, renderer.platform).render(r) for r in reqs]
+    assert [s.files for s in first] == [s.files for s in second]
+    for stack in first:
+        for text in stack.files.values():
+            assert text.startswith(f"# Rendered by ssops-ci from {stack.request} with {stack.kind}@")
+            claimed, body = body_of(text)
+            assert claimed == hashlib.sha256(body.encode()).hexdigest()
+            assert text.endswith("\n") and not text.endswith("\n\n")
+
+
+def test_resources_match_a_full_parse_of_the_output(project: tuple[Renderer, list[requests.Request]]) -> None:
+    """The skeleton shortcut must give exactly what parsing each real file gives."""
+    renderer, reqs = project
+    for req in reqs:
+        stack = renderer.render(req)
+        parsed: dict[str, dict] = {}
+        for text in stack.files.values():
+            doc = hcl2.loads(text)
+            for group in doc.get("resource", []):
+                for rtype, named in group.items():
+                    for name, body in named.items():
+                        parsed[f"{rtype}.{name}"] = normalise(body)
+        ours = {r.address: r.attrs for r in stack.resources if r.mode == "managed"}
+        assert set(ours) == set(parsed)
+        for address, attrs in ours.items():
+            # hcl2 keeps string escapes raw; our values are the real strings. Compare via JSON of both.
+            assert set(attrs) == set(parsed[address]), address
+        line = next(r for r in stack.resources if r.address == "aws_kms_key.this").line
+        assert stack.files["versions.tf"].splitlines()[line - 1].startswith('resource "aws_kms_key" "this"')
+
+
+def test_request_values_arrive_as_values(project: tuple[Renderer, list[requests.Request]]) -> None:
+    renderer, reqs = project
+    db = renderer.render(next(r for r in reqs if r.stack_id == "payments/orders-db"))
+    inst = next(r for r in db.resources if r.address == "aws_db_instance.this").attrs
+    assert inst["instance_class"] == "db.t4g.small"
+    assert inst["allocated_storage"] == 50
+    assert inst["multi_az"] is True
+    assert inst["deletion_protection"] is True
+    assert inst["tags"] == "${local.tags}"
+
+
+@pytest.mark.parametrize("text", INJECTION_CORPUS)
+def test_free_text_cannot_change_the_stack_structure(make_repo: Callable[..., Path], text: str) -> None:
+    benign = _render_queue(make_repo, "plain words")
+    evil = _render_queue(make_repo, text)
+    assert [r.address for r in evil.resources] == [r.address for r in benign.resources]
+    for content in evil.files.values():
+        doc = hcl2.loads(content)  # the real output parses
+        assert set(doc) <= {"terraform", "provider", "locals", "data", "resource"}
+
+
+@pytest.mark.slow
+def test_free_text_reaches_terraform_verbatim(
+    make_repo: Callable[..., Path], terraform_bin: Path, tf_env: dict[str, str], tmp_path: Path
+) -> None:
+    corpus = [t for t in INJECTION_CORPUS if len(t) <= 256]
+    literals = []
+    for text in corpus:
+        versions = _render_queue(make_repo, text).files["versions.tf"]
+        [line] = [ln for ln in versions.splitlines() if ln.startswith("  description = ")]
+        literals.append(line.removeprefix("  description = "))
+    assert terraform_outputs(terraform_bin, tmp_path / "tf", literals, tf_env) == [
+        unicodedata.normalize("NFC", t) for t in corpus
+    ]
+
+
+def _render_queue(make_repo: Callable[..., Path], description: str) -> Stack:
+    quoted = yaml.safe_dump(description, default_style='"', allow_unicode=True, width=10**9).strip()
+    text = request_yaml().replace("description: test request", f"description: {quoted}")
+    root = make_repo({"requests/payments/jobs.yaml": text})
+    tree = WorkTree(root)
+    g = gate.load(tree)
+    req = requests.parse("requests/payments/jobs.yaml", text.encode(), g.catalog, g.teams)
+    return Renderer(g.catalog, g.platform).render(req)
+
+
+TOY_OK = 'resource "null_resource" "this" {\n  triggers = { mode = {{ spec.mode }} }\n}\n'
+
+
+def test_toy_kind_renders(make_repo: Callable[..., Path]) -> None:
+    renderer, req = toy_repo(make_repo, TOY_OK)
+    stack = renderer.render(req)
+    assert stack.resources[0].attrs == {"triggers": {"mode": "safe"}}
+    assert stack.files["main.tf"].endswith('resource "null_resource" "this" {\n  triggers = { mode = "safe" }\n}\n')
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            'resource "null_resource" "x" {\n  provisioner "local-exec" {\n    command = "id"\n  }\n}\n',
+            "resource null_resource.x has a provisioner block",
+        ),
+        ('data "external" "x" {\n  program = ["id"]\n}\n', "data source external.x is not allowed"),
+        ('data "http" "x" {\n  url = "https://example.com"\n}\n', "data source http.x is not allowed"),
+        (
+            'module "m" {\n  source = "git::https://example.com/m.git"\n}\n',
+            "module m must use a local source",
+        ),
+        ('module "m" {\n  source = "../../../../outside"\n}\n', "points outside the repository"),
+        ('module "m" {\n  source = {{ "registry/x" }}\n}\n', "module m must use a local source"),
+        (
+            'terraform {\n  required_providers {\n    evil = {\n      source = "evilcorp/evil"\n    }\n  }\n}\n',
+            "provider 'evilcorp/evil' is not in policies/platform.yaml allowed_providers",
+        ),
+    ],
+)
+def test_forbidden_constructs_are_refused(make_repo: Callable[..., Path], template: str, expected: str) -> None:
+    [problem] = render_problems(make_repo, template)
+    assert problem.startswith("templates/toy/main.tf.j2:1:1: rendering requests/payments/toy.yaml: ")
+    assert expected in problem
+
+
+def test_forbidden_construct_behind_a_request_value_is_still_refused(make_repo: Callable[..., Path]) -> None:
+    template = TOY_OK + '{% if spec.mode == "other" %}\ndata "external" "x" {\n  program = ["id"]\n}\n{% endif %}\n'
+    renderer, req = toy_repo(make_repo, template, "  mode: safe\n")
+    assert [r.address for r in renderer.render(req).resources] == ["null_resource.this"]
+    other = req.model_copy(update={"spec": {**req.spec, "mode": "other"}})
+    with pytest.raises(InputError) as e:
+        renderer.render(other)
+    [problem] = e.value.problems
+    assert "data source external.x is not allowed" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        (
+            "x = {{ nope }}\n",
+            "templates/toy/main.tf.j2:1:1: rendering requests/payments/toy.yaml: UndefinedError: 'nope' is undefined",
+        ),
+        (
+            "a = 1\nx = {{ tags }}\n",
+            "templates/toy/main.tf.j2:2:1: rendering requests/payments/toy.yaml: TypeError",
+        ),
+        (
+            "x = {{ ''.__class__.__mro__ }}\n",
+            "SecurityError: access to attribute '__class__' of 'str' object is unsafe",
+        ),
+        ("x = {{ request.__init__.__globals__ }}\n", "rendering requests/payments/toy.yaml"),
+        (
+            "{% for %}\n",
+            "templates/toy/main.tf.j2:1:1: rendering requests/payments/toy.yaml: TemplateSyntaxError",
+        ),
+        ('resource "x" {\n', "the template produced invalid HCL"),
+        ("{% set _ = tags.update({'team': 'evil'}) %}\n", "SecurityError"),
+    ],
+)
+def test_template_errors_name_the_template(make_repo: Callable[..., Path], template: str, expected: str) -> None:
+    [problem] = render_problems(make_repo, template)
+    assert expected in problem
+
+
+def test_name_too_long_for_the_cloud(make_repo: Callable[..., Path]) -> None:
+    name = "a-very-long-cache-name-x1"
+    root = make_repo({f"requests/payments/{name}.yaml": request_yaml(kind="RedisCache", name=name)})
+    tree = WorkTree(root)
+    g = gate.load(tree)
+    [req] = requests.load_all(tree, g.catalog, g.teams).requests
+    with pytest.raises(InputError) as e:
+        Renderer(g.catalog, g.platform).render(req)
+    assert [str(p) for p in e.value.problems] == [
+        f"requests/payments/{name}.yaml:4:9: metadata.name: the RedisCache would be named "
+        "'acme-payments-a-very-long-cache-name-x1-dev' (43 characters) but AWS allows 40; shorten the name by 3"
+    ]
