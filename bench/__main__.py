@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-BENCHES = ["render"]
+BENCHES = ["render", "affected", "template_change"]
 
 
 def main(names: list[str]) -> None:

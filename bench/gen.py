@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
+
+from bench import gitops
 
 PROJECT = Path(__file__).resolve().parent.parent
 KIND_SPECS = {
@@ -23,7 +24,16 @@ def team_name(i: int) -> str:
     return f"team-{i:03d}"
 
 
-def generate(root: Path, n: int, *, teams: int = 50, seed: int = 7, git: bool = False) -> list[str]:
+def generate(
+    root: Path,
+    n: int,
+    *,
+    teams: int = 50,
+    seed: int = 7,
+    git: bool = False,
+    render: bool = False,
+    kinds: list[str] | None = None,
+) -> list[str]:
     """A repository with `n` requests spread over `teams` teams; returns the request paths."""
     rnd = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
@@ -39,7 +49,7 @@ def generate(root: Path, n: int, *, teams: int = 50, seed: int = 7, git: bool = 
     (root / "policies/teams.yaml").write_text(yaml.safe_dump(team_doc, sort_keys=False))
     paths = []
     for i in range(n):
-        kind = rnd.choice(sorted(KIND_SPECS))
+        kind = rnd.choice(kinds or sorted(KIND_SPECS))
         team = team_name(i % teams)
         name = f"r{i:05d}"
         doc = {
@@ -58,14 +68,20 @@ def generate(root: Path, n: int, *, teams: int = 50, seed: int = 7, git: bool = 
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(yaml.safe_dump(doc, sort_keys=False))
         paths.append(path)
+    if render:
+        render_quietly(root)
     if git:
-        env = {
-            "GIT_AUTHOR_NAME": "bench",
-            "GIT_AUTHOR_EMAIL": "b@x",
-            "GIT_COMMITTER_NAME": "bench",
-            "GIT_COMMITTER_EMAIL": "b@x",
-            "PATH": "/usr/bin:/bin",
-        }
-        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
-            subprocess.run(["git", *cmd], cwd=root, env=env, check=True)
+        (root / ".gitignore").write_text(".ssops/\n")
+        gitops.git(root, "init", "-q", "-b", "main")
+        gitops.commit_all(root, "generated")
     return paths
+
+
+def render_quietly(root: Path) -> None:
+    import contextlib
+    import io
+
+    from ssops_ci.commands.render import run as render_run
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        render_run(root, check=False)

@@ -126,5 +126,40 @@ def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str 
     return cmd.run(repo, kind, team, name, env, cost_center)
 
 
+@cli.command()
+@repo_option
+@click.option("--base", required=True, help="The branch the change goes into (ref or SHA).")
+@click.option("--head", default="HEAD", show_default=True, help="The change (ref or SHA).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
+@click.option("--stack", "stacks", multiple=True, help="Plan only this stack (repeatable), e.g. in a matrix job.")
+@click.option("--matrix", "as_matrix", is_flag=True, help="Print the affected stacks as a GitHub Actions matrix.")
+@guarded
+def plan(
+    repo: Path,
+    base: str,
+    head: str,
+    json_out: Path | None,
+    engine: str | None,
+    stacks: tuple[str, ...],
+    as_matrix: bool,
+) -> int:
+    """Which stacks BASE..HEAD touches and what will change in each."""
+    from ssops_ci.commands import plan as cmd
+
+    return cmd.run(repo, base, head, json_out, engine, stacks, as_matrix)
+
+
+@cli.command("merge-reports")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@guarded
+def merge_reports(files: tuple[Path, ...], json_out: Path) -> int:
+    """Combine the per-group reports of a matrix fan-out into one."""
+    from ssops_ci.commands import plan as cmd
+
+    return cmd.merge(files, json_out)
+
+
 def main() -> None:
     cli(prog_name="ssops-ci")

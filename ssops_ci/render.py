@@ -63,6 +63,7 @@ class Stack(BaseModel):
     dir: str
     files: dict[str, str]  # file name -> full text, header included
     resources: list[Resource]
+    locals: dict[str, Any] = {}
 
     def paths(self) -> dict[str, str]:
         return {f"{self.dir}/{name}": text for name, text in self.files.items()}
@@ -206,6 +207,7 @@ class Renderer:
             )
         files: dict[str, str] = {}
         resources: list[Resource] = []
+        locals_: dict[str, Any] = {}
         problems: list[Problem] = []
         for name in kind.outputs:
             out_name = posixpath.basename(name).removesuffix(".j2")
@@ -233,6 +235,8 @@ class Renderer:
             body = body.rstrip("\n") + "\n"
             files[out_name] = header(req, kind, body) + body
             resources.extend(_resources(blocks, body, rel_path, 4))
+            for group in blocks.get("locals", []):
+                locals_.update(normalise(group))
         if problems:
             raise InputError(problems)
         return Stack(
@@ -245,6 +249,7 @@ class Renderer:
             dir=req.rendered_dir,
             files=files,
             resources=resources,
+            locals=locals_,
         )
 
     def _shape(self, skeleton: str) -> _Shape:
@@ -280,7 +285,8 @@ def _fill(value: Any, values: list[Any]) -> Any:
             return _QUOTED_PLACEHOLDER.sub(lambda m: hcl.literal(values[int(m.group(1))]), value)
         return value
     if isinstance(value, dict):
-        return {k: _fill(v, values) for k, v in value.items()}
+        # Block labels can come from values too (`resource "x" {{ name }}`).
+        return {(str(_fill(k, values)) if "__ssops_" in k else k): _fill(v, values) for k, v in value.items()}
     if isinstance(value, list):
         return [_fill(v, values) for v in value]
     return value

@@ -50,10 +50,30 @@ class GitTree:
         self.commit = commit
         self.sha = commit.hexsha
         self.label = commit.hexsha[:12]
+        # Parsed tree objects by folder: GitPython re-parses every tree on each `tree / path`.
+        self._trees: dict[str, git.Tree | None] = {"": commit.tree}
+
+    def _tree(self, folder: str) -> git.Tree | None:
+        if folder not in self._trees:
+            parent, _, name = folder.rpartition("/")
+            up = self._tree(parent)
+            found = None
+            if up is not None:
+                try:
+                    obj = up[name]
+                    found = obj if isinstance(obj, git.Tree) else None
+                except KeyError:
+                    pass
+            self._trees[folder] = found
+        return self._trees[folder]
 
     def _object(self, path: str) -> git.Object | None:
+        folder, _, name = path.strip("/").rpartition("/")
+        tree = self._tree(folder)
+        if tree is None:
+            return None
         try:
-            return self.commit.tree / path
+            return tree[name] if name else tree
         except KeyError:
             return None
 

@@ -117,3 +117,58 @@ def request_yaml(
         f"  environment: {env}\n  costCenter: CC-1042\n  description: test request\n{extra_meta}"
     )
     return body + (f"spec:\n{spec}" if spec else "spec: {}\n")
+
+
+class Repo:
+    """A real git repository in a tmp dir, driven the way a developer would."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def git(self, *args: str) -> str:
+        return run_git(self.root, *args)
+
+    def write(self, rel: str, text: str) -> None:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+
+    def edit(self, rel: str, old: str, new: str) -> None:
+        p = self.root / rel
+        text = p.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {rel}"
+        p.write_text(text.replace(old, new), encoding="utf-8")
+
+    def remove(self, rel: str) -> None:
+        self.git("rm", "-q", "-r", rel)
+
+    def render(self) -> None:
+        from click.testing import CliRunner
+
+        from ssops_ci.cli import cli
+
+        result = CliRunner().invoke(cli, ["render", "--repo", str(self.root)])
+        assert result.exit_code == 0, result.output
+
+    def commit(self, message: str = "change", *, render: bool = True) -> str:
+        if render:
+            self.render()
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str, start: str = "main") -> None:
+        self.git("checkout", "-q", "-B", name, start)
+
+
+@pytest.fixture
+def gitrepo(make_repo: Callable[..., Path]) -> Callable[..., Repo]:
+    """A committed repository on `main` (rendered), ready for a feature branch."""
+
+    def build(files: dict[str, str] | None = None, *, requests: bool = True) -> Repo:
+        repo = Repo(make_repo({".gitignore": ".ssops/\n", **(files or {})}, requests=requests))
+        repo.git("init", "-q", "-b", "main")
+        repo.commit("initial")
+        return repo
+
+    return build

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ssops_ci import planner
+from ssops_ci import report as report_mod
+from ssops_ci.report import Report
+from ssops_ci.tree import open_repo
+
+
+class _Bar:
+    """A progress bar on stderr (stdout may be JSON), shown only past a handful of stacks."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 5:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="planning stacks", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+        if done == total:
+            self.bar.__exit__(None, None, None)
+
+
+def write_outputs(report: Report, json_out: Path | None) -> None:
+    if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(report.to_json(), encoding="utf-8")
+    text = report_mod.summary_text(report)
+    click.echo(text, nl=False)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as f:
+            f.write("```\n" + text + "```\n")
+
+
+def run(
+    repo_dir: Path,
+    base: str,
+    head: str,
+    json_out: Path | None,
+    engine: str | None,
+    stacks: tuple[str, ...],
+    as_matrix: bool,
+) -> int:
+    repo = open_repo(repo_dir)
+    if as_matrix:
+        found, _, _ = planner.affected_stacks(repo, base, head)
+        click.echo(json.dumps(planner.matrix(found)))
+        return 0
+    report = planner.run(repo, base, head, engine=engine, only=list(stacks) or None, progress=_Bar())
+    write_outputs(report, json_out)
+    return 1 if any(s.status == "error" for s in report.stacks) else 0
+
+
+def merge(files: tuple[Path, ...], json_out: Path) -> int:
+    merged = report_mod.merge([report_mod.load(f) for f in files])
+    write_outputs(merged, json_out)
+    return 1 if any(s.status == "error" for s in merged.stacks) else 0
