@@ -60,7 +60,10 @@ class Parameter(BaseModel):
         if self.enum is not None and self.type != "string":
             raise ValueError("enum is only supported on string parameters")
         if self.pattern is not None:
-            re.compile(self.pattern)
+            try:
+                re.compile(self.pattern)
+            except re.error as e:
+                raise ValueError(f"pattern is not a valid regular expression: {e}") from None
         return self
 
     @property
@@ -105,6 +108,8 @@ class TemplateFile(BaseModel):
     resources: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]+$")], ResourceType]
     usage: dict[Annotated[str, StringConstraints(pattern=PARAM_NAME)], UsageAssumption] = Field(default_factory=dict)
     checkov_exceptions: list[CheckovException] = Field(default_factory=list)
+    # What to tell a developer when a check fails on this kind (check id -> hint).
+    remediation: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _usage_not_a_parameter(self) -> TemplateFile:

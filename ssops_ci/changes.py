@@ -31,6 +31,8 @@ class ResourceChange(BaseModel):
     replace_because: list[str] = Field(default_factory=list)
     diff: dict[str, AttrChange] = Field(default_factory=dict)
     holds_data: bool = False
+    file: str | None = None  # where the resource is declared under rendered/ (after, else before)
+    line: int | None = None
     # Full attribute values before/after (sensitive values masked), for the cost stage.
     before: dict[str, Any] | None = Field(default=None, exclude=True)
     after: dict[str, Any] | None = Field(default=None, exclude=True)

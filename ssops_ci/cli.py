@@ -150,6 +150,20 @@ def plan(
     return cmd.run(repo, base, head, json_out, engine, stacks, as_matrix)
 
 
+@cli.command()
+@repo_option
+@click.option("--base", required=True, help="The branch the change goes into (ref or SHA).")
+@click.option("--head", default="HEAD", show_default=True)
+@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF 2.1.0.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@guarded
+def check(repo: Path, base: str, head: str, sarif_out: Path | None, json_out: Path | None) -> int:
+    """Guardrails and security checks for BASE..HEAD (rules from BASE); exit 1 on a blocking finding."""
+    from ssops_ci.commands import check as cmd
+
+    return cmd.run(repo, base, head, sarif_out, json_out)
+
+
 @cli.command("merge-reports")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
@@ -14,7 +14,7 @@ from ssops_ci import affected as affected_mod
 from ssops_ci import gate, requests, stackfiles
 from ssops_ci.affected import Affected, Touched
 from ssops_ci.catalog import ResourceType, kind_of_template_path
-from ssops_ci.changes import primary_reason
+from ssops_ci.changes import ResourceChange, primary_reason
 from ssops_ci.engines import PlanEngine, PlanError, StackJob
 from ssops_ci.engines.static import StaticEngine
 from ssops_ci.engines.terraform import TerraformEngine
@@ -107,6 +107,8 @@ class Prepared:
 
     report: StackReport
     job: StackJob | None
+    before: Side = field(default_factory=lambda: Side())
+    after: Side = field(default_factory=lambda: Side())
 
 
 def prepare(t: Touched, base: Revision, head: Revision) -> Prepared:
@@ -138,22 +140,33 @@ def prepare(t: Touched, base: Revision, head: Revision) -> Prepared:
         },
     )
     if after.error:
-        return Prepared(_failed(report, f"{after.error}\nfix: correct {head_path} and push again"), None)
+        return Prepared(_failed(report, f"{after.error}\nfix: correct {head_path} and push again"), None, before, after)
     if before.error and not after.stack:
-        return Prepared(_failed(report, f"cannot render this stack at the base revision:\n{before.error}"), None)
+        message = f"cannot render this stack at the base revision:\n{before.error}"
+        return Prepared(_failed(report, message), None, before, after)
     if before.stack is None and after.stack is None:
-        return Prepared(report, None)  # rendered/ files of a stack with no request anywhere: drift only
+        return Prepared(report, None, before, after)  # rendered/ files with no request anywhere: drift only
     kinds = {s.kind for s in (before.stack, after.stack) if s}
-    return Prepared(report, StackJob(t.id, before.stack, after.stack, _resource_types(base, head, kinds=kinds)))
+    job = StackJob(t.id, before.stack, after.stack, _resource_types(base, head, kinds=kinds))
+    return Prepared(report, job, before, after)
 
 
 def execute(p: Prepared, engine: PlanEngine) -> StackReport:
     if p.job is None:
         return p.report
     try:
-        return p.report.model_copy(update={"changes": engine.plan(p.job)})
+        changes = engine.plan(p.job)
     except PlanError as e:
         return _failed(p.report, str(e))
+    return p.report.model_copy(update={"changes": _located(changes, p.job)})
+
+
+def _located(changes: list[ResourceChange], job: StackJob) -> list[ResourceChange]:
+    where = {r.address: (r.file, r.line) for s in (job.before, job.after) if s for r in s.resources}
+    return [
+        c.model_copy(update=dict(zip(("file", "line"), where.get(c.address, (None, None)), strict=True)))
+        for c in changes
+    ]
 
 
 def _failed(report: StackReport, message: str) -> StackReport:
@@ -214,6 +227,17 @@ def affected_stacks(repo: git.Repo, base_ref: str, head_ref: str) -> tuple[Affec
     return found, base, head
 
 
+@dataclass
+class Planned:
+    """The plan stage's output: the report, plus what later stages read from the same run."""
+
+    report: Report
+    stacks: dict[str, Prepared]
+    base: Revision
+    head: Revision
+    repo: git.Repo
+
+
 def run(
     repo: git.Repo,
     base_ref: str,
@@ -223,6 +247,18 @@ def run(
     only: list[str] | None = None,
     progress: Progress | None = None,
 ) -> Report:
+    return plan(repo, base_ref, head_ref, engine=engine, only=only, progress=progress).report
+
+
+def plan(
+    repo: git.Repo,
+    base_ref: str,
+    head_ref: str,
+    *,
+    engine: str | None = None,
+    only: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Planned:
     found, base, head = affected_stacks(repo, base_ref, head_ref)
     targets = sorted(found.touched.values(), key=lambda t: t.id)
     if only is not None:
@@ -252,7 +288,7 @@ def run(
             stacks = list(pool.map(one, prepared))
     else:
         stacks = [one(p) for p in prepared]
-    return Report(
+    report = Report(
         base=found.base,
         head=found.head,
         merge_base=found.merge_base,
@@ -260,6 +296,7 @@ def run(
         governance_paths=found.governance_paths,
         stacks=stacks,
     )
+    return Planned(report, {p.report.id: p for p in prepared}, base, head, repo)
 
 
 def matrix(found: Affected, group_size: int = 25, max_groups: int = 256) -> dict[str, object]:

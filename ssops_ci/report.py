@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ssops_ci.changes import ResourceChange, action_counts
 from ssops_ci.errors import SsopsError
+from ssops_ci.findings import Finding
 
 REPORT_VERSION = 1
 
@@ -29,6 +30,13 @@ class StackReport(BaseModel):
     template_version: dict[str, str | None] = Field(default_factory=dict)
     drift: list[str] = Field(default_factory=list)
     changes: list[ResourceChange] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    waivers: list[dict[str, Any]] = Field(default_factory=list)  # the waivers that applied
+    needs_platform_approval: bool = False
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
 
     @property
     def counts(self) -> dict[str, int]:
@@ -43,6 +51,8 @@ class Report(BaseModel):
     merge_base: str
     engine: str
     governance_paths: list[str] = Field(default_factory=list)
+    policy_errors: list[str] = Field(default_factory=list)
+    checks_passed: int = 0
     stacks: list[StackReport] = Field(default_factory=list)
 
     def stack(self, stack_id: str) -> StackReport:
@@ -82,6 +92,8 @@ def merge(reports: list[Report]) -> Report:
     merged = first.model_copy(
         update={
             "governance_paths": sorted({p for r in reports for p in r.governance_paths}),
+            "policy_errors": sorted({p for r in reports for p in r.policy_errors}),
+            "checks_passed": sum(r.checks_passed for r in reports),
             "stacks": [seen[k] for k in sorted(seen)],
         }
     )

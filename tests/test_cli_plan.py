@@ -58,7 +58,29 @@ def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
         "replace_because": [],
         "diff": {"memory_size": {"before": 512, "after": 1024}},
         "holds_data": False,
+        "file": "rendered/search/indexer/main.tf",
+        "line": 88,
     }
+    assert {f["check_id"] for f in stack["findings"]} == {"CKV_AWS_272", "CKV_AWS_338"}
+    assert next(f for f in stack["findings"] if f["check_id"] == "CKV_AWS_272") == (
+        {
+            "source": "checkov",
+            "check_id": "CKV_AWS_272",
+            "severity": "info",
+            "stack": "search/indexer",
+            "resource": "aws_lambda_function.this",
+            "file": "rendered/search/indexer/main.tf",
+            "line": 88,
+            "message": "Ensure AWS Lambda function is configured to validate code-signing: accepted by the Function "
+            "template (Packages come only from the platform's artifact bucket, which CI alone can write; per-team "
+            "signing profiles are not offered yet.)",
+            "remediation": "nothing to do: the platform team accepted this for the template",
+            "link": "https://www.checkov.io/5.Policy%20Index/terraform.html",
+            "blocking": False,
+            "waived": False,
+            "waiver_reason": None,
+        }
+    )
     # the human summary: one row per stack, counts per action, a progress bar past five stacks
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["search/indexer", "request-changed", "0", "1", "0", "0"] in rows

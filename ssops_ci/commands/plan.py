@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ssops_ci import planner
+from ssops_ci import pipeline, planner
 from ssops_ci import report as report_mod
 from ssops_ci.report import Report
 from ssops_ci.tree import open_repo
@@ -57,7 +57,7 @@ def run(
         found, _, _ = planner.affected_stacks(repo, base, head)
         click.echo(json.dumps(planner.matrix(found)))
         return 0
-    report = planner.run(repo, base, head, engine=engine, only=list(stacks) or None, progress=_Bar())
+    report = pipeline.evaluate(repo, base, head, engine=engine, only=list(stacks) or None, progress=_Bar()).report
     write_outputs(report, json_out)
     return 1 if any(s.status == "error" for s in report.stacks) else 0
 

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/orders-db.yaml with PostgresDatabase@1.0.0 (templates/postgres-database).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:5ecddc48773089de802e4a5b8b630daf69ccc91c8e24414dad12274d88e289d5
+# checksum: sha256:a979583adfff18b43ae1a0d602aa517027a029f070b8f85cdf17fca49fb2e74b
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,7 +57,6 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
       {
         Sid       = "ServiceLogs"
         Effect    = "Allow"
@@ -65,7 +64,7 @@ resource "aws_kms_key" "this" {
         Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
         Resource  = "*"
       },
-    ])
+    ]
   })
   tags = local.tags
 }

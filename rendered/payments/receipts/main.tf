@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/receipts.yaml with ObjectBucket@1.0.0 (templates/object-bucket).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:fe54aa9e1b49728d830e5363a5c71572c5572a073a1f888c2021223095ee2b42
+# checksum: sha256:dcd12962a6e30f6d1abd48a39a5cad028565c2520ad8a4293faba6c43fcf800d
 
 resource "aws_s3_bucket" "this" {
   bucket = local.name
@@ -84,17 +84,16 @@ resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
         Principal = "*"
         Action    = "s3:*"
-        Resource  = [aws_s3_bucket.this.arn, format("%s/*", aws_s3_bucket.this.arn)]
+        Resource  = ["arn:aws:s3:::acme-payments-receipts-prod", "arn:aws:s3:::acme-payments-receipts-prod/*"]
         Condition = { Bool = { "aws:SecureTransport" = "false" } }
       },
-      ], [
-    ])
+    ]
   })
 
   depends_on = [aws_s3_bucket_public_access_block.this]

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/receipts.yaml with ObjectBucket@1.0.0 (templates/object-bucket).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:75cffe14108c724a11ab24f417725b53ac511cd38f41b27d8cbf92d2d6cd3679
+# checksum: sha256:495acb0f15af0294004ead7e9eb3506827c49072322298b98727e6d6562d2d8d
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,8 +57,7 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
-    ])
+    ]
   })
   tags = local.tags
 }

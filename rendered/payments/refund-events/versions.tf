@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/refund-events.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:a550b2ebeea3fd1a1b5e7b4d803470a0778f42c8ca44cfdb49189847a50e003b
+# checksum: sha256:2d4af1bc44f3495dc1b8ab8b2b4a136cf63bf8f68212a9500db984020bec2a9c
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,8 +57,7 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
-    ])
+    ]
   })
   tags = local.tags
 }

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/crawl-queue.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:7043ed40a953e394a35f7a7759d7e7ae5e5acc448c637764d74170250cc765a1
+# checksum: sha256:ad7a04f56bb87b3a221656ab447819e5144ee60ab3ec2404a7e15afd52a093b5
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,8 +57,7 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
-    ])
+    ]
   })
   tags = local.tags
 }

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/indexer.yaml with Function@1.0.0 (templates/function).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:69057437060a7b951f9727c84863ad42e209fee83e6b9680d28041ac9191ff5a
+# checksum: sha256:8c4ee5a47b3533f9e4c4d6b3d5f2eee483c941ec83d092bd7738de243fac541c
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,7 +57,6 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
       {
         Sid       = "ServiceLogs"
         Effect    = "Allow"
@@ -65,7 +64,7 @@ resource "aws_kms_key" "this" {
         Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
         Resource  = "*"
       },
-    ])
+    ]
   })
   tags = local.tags
 }

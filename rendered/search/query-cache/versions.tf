@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/query-cache.yaml with RedisCache@1.0.0 (templates/redis-cache).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:82dc57fb90e25307ed990e03c70709ee38ea6a08dac65f6d1519fb5c5cb9cb5c
+# checksum: sha256:6d01c4f27a98ddec3649ea9001dab2523ae66a3a1a86e40eea30ea87b25a962b
 
 terraform {
   required_version = ">= 1.0.0"
@@ -45,7 +45,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -61,7 +61,6 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
       {
         Sid       = "ServiceLogs"
         Effect    = "Allow"
@@ -69,7 +68,7 @@ resource "aws_kms_key" "this" {
         Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
         Resource  = "*"
       },
-    ])
+    ]
   })
   tags = local.tags
 }

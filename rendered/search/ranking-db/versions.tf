@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/ranking-db.yaml with PostgresDatabase@1.0.0 (templates/postgres-database).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:034439fe5d75c11a5660c6dbb38084b39505fad933983b7951304c7282c02040
+# checksum: sha256:7aaaaa64186a58ffba352c30993d8ba34ddec67a42ab67276b29c88faeed16fc
 
 terraform {
   required_version = ">= 1.0.0"
@@ -41,7 +41,7 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = concat([
+    Statement = [
       {
         Sid       = "AccountAdministers"
         Effect    = "Allow"
@@ -57,7 +57,6 @@ resource "aws_kms_key" "this" {
         ]
         Resource = "*"
       },
-      ], [
       {
         Sid       = "ServiceLogs"
         Effect    = "Allow"
@@ -65,7 +64,7 @@ resource "aws_kms_key" "this" {
         Action    = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
         Resource  = "*"
       },
-    ])
+    ]
   })
   tags = local.tags
 }

@@ -1,0 +1,1 @@
+"""The org's own checkov checks (loaded from the base branch by ssops-ci)."""

@@ -1,0 +1,212 @@
+"""Org guardrails on requests and planned changes (rules from policies/guardrails.yaml at base)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ssops_ci.catalog import Catalog
+from ssops_ci.changes import ResourceChange
+from ssops_ci.errors import Problem
+from ssops_ci.findings import Finding
+from ssops_ci.policyset import GUARDRAILS, Guardrails, ParamRule, Quota
+from ssops_ci.requests import Request
+
+
+def check_rules_against_catalog(g: Guardrails, catalog: Catalog) -> list[Problem]:
+    """A rule naming a kind or parameter that does not exist would silently never fire."""
+    problems = []
+    for scope, kinds in g.parameters.items():
+        for kind, params in kinds.items():
+            decl = catalog.get(kind)
+            if decl is None:
+                problems.append(Problem(GUARDRAILS, 1, 1, f"parameters.{scope}.{kind}: no such kind in templates/"))
+                continue
+            for param in params:
+                if param not in decl.spec.parameters:
+                    problems.append(
+                        Problem(GUARDRAILS, 1, 1, f"parameters.{scope}.{kind}.{param}: {kind} has no such parameter")
+                    )
+    for q in g.quotas:
+        if catalog.get(q.kind) is None:
+            problems.append(Problem(GUARDRAILS, 1, 1, f"quotas: no such kind {q.kind} in templates/"))
+    return problems
+
+
+def shown(value: Any) -> str:
+    """A value as the developer wrote it in YAML (true, not True)."""
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def _violation(rule: ParamRule, value: Any) -> str | None:
+    if rule.allowed is not None and value not in rule.allowed:
+        return f"allowed: {', '.join(shown(a) for a in rule.allowed)}"
+    if rule.min is not None and isinstance(value, int | float) and value < rule.min:
+        return f"the minimum is {rule.min:g}"
+    if rule.max is not None and isinstance(value, int | float) and value > rule.max:
+        return f"the maximum is {rule.max:g}"
+    if "equals" in rule.model_fields_set and value != rule.equals:
+        return f"it must be {shown(rule.equals)}"
+    if rule.pattern is not None and not (isinstance(value, str) and re.fullmatch(rule.pattern, value)):
+        return f"it must match {rule.pattern}"
+    return None
+
+
+def _at(req: Request, field: str) -> tuple[str, int]:
+    return req.path, req.position(field)[0]
+
+
+def request_findings(req: Request, stack: str, g: Guardrails) -> list[Finding]:
+    out = []
+    for scope in ("all", req.environment):
+        for param, rule in g.parameters.get(scope, {}).get(req.kind, {}).items():  # type: ignore[call-overload]
+            value = req.spec.get(param)
+            why = _violation(rule, value)
+            if why is None:
+                continue
+            file, line = _at(req, f"spec.{param}")
+            where = "any environment" if scope == "all" else req.environment
+            out.append(
+                Finding(
+                    source="guardrail",
+                    check_id=f"guardrail.param.{scope}.{req.kind}.{param}",
+                    severity=rule.severity,
+                    stack=stack,
+                    file=file,
+                    line=line,
+                    message=f"spec.{param}: {shown(value)} is not allowed for {req.kind} in {where} ({why})",
+                    remediation=rule.message or f"change spec.{param} in {req.path}: {why}",
+                    blocking=True,
+                )
+            )
+    meta_values = {"costCenter": req.cost_center, "description": req.description}
+    for name, mrule in g.metadata.items():
+        value = meta_values[name]
+        if not re.fullmatch(mrule.pattern, value):
+            file, line = _at(req, f"metadata.{name}")
+            out.append(
+                Finding(
+                    source="guardrail",
+                    check_id=f"guardrail.metadata.{name}",
+                    severity="medium",
+                    stack=stack,
+                    file=file,
+                    line=line,
+                    message=f"metadata.{name} {value!r} does not match {mrule.pattern}",
+                    remediation=mrule.message,
+                    blocking=True,
+                )
+            )
+    words = set(req.name.split("-")) & {w.lower() for w in g.naming.reserved_words}
+    if words:
+        file, line = _at(req, "metadata.name")
+        out.append(
+            Finding(
+                source="guardrail",
+                check_id="guardrail.naming.reserved",
+                severity="medium",
+                stack=stack,
+                file=file,
+                line=line,
+                message=f"metadata.name {req.name!r} uses reserved word(s): {', '.join(sorted(words))}",
+                remediation=g.naming.message,
+                blocking=True,
+            )
+        )
+    return out
+
+
+def _applies(q: Quota, req: Request) -> bool:
+    return q.kind == req.kind and q.environment in ("all", req.environment)
+
+
+def quota_findings(req: Request, stack: str, team_requests: Iterable[Request], g: Guardrails) -> list[Finding]:
+    """`team_requests`: every request of the team at head, this one included."""
+    out = []
+    team = list(team_requests)
+    for q in g.quotas:
+        if not _applies(q, req):
+            continue
+        count = sum(1 for r in team if _applies(q, r))
+        if count > q.max_per_team:
+            file, line = _at(req, "kind")
+            env = "all environments" if q.environment == "all" else q.environment
+            out.append(
+                Finding(
+                    source="guardrail",
+                    check_id=f"guardrail.quota.{q.kind}.{q.environment}",
+                    severity="high",
+                    stack=stack,
+                    file=file,
+                    line=line,
+                    message=f"team {req.team} would run {count} {q.kind} in {env}; the quota is {q.max_per_team}",
+                    remediation=q.message
+                    or f"consolidate, or remove an unused {q.kind}; a higher quota is a change to {GUARDRAILS}",
+                    blocking=True,
+                )
+            )
+    return out
+
+
+def change_findings(changes: list[ResourceChange], stack: str, environment: str, g: Guardrails) -> list[Finding]:
+    out = []
+    for rule in g.destroy:
+        if environment not in rule.environments:
+            continue
+        for c in changes:
+            if c.action not in ("delete", "replace") or (rule.holds_data and not c.holds_data):
+                continue
+            verb = "destroys" if c.action == "delete" else "replaces (destroys, then re-creates)"
+            because = f" because {', '.join(c.replace_because)} changed" if c.replace_because else ""
+            out.append(
+                Finding(
+                    source="guardrail",
+                    check_id=f"guardrail.destroy.{environment}",
+                    severity=rule.severity,
+                    stack=stack,
+                    resource=c.address,
+                    file=c.file,
+                    line=c.line,
+                    message=f"{verb} {c.address}{because}: {rule.message}",
+                    remediation="make sure the data is backed up or migrated; the platform team must approve",
+                    blocking=rule.blocking,
+                )
+            )
+    return out
+
+
+def budget_findings(
+    team: str,
+    before: float,
+    after: float,
+    budget: float | None,
+    stacks: list[str],
+    g: Guardrails,
+) -> dict[str, list[Finding]]:
+    """The hook the cost stage fills: a team crossing its monthly budget, on the stacks that add cost."""
+    if budget is None or after <= before or not stacks:
+        return {}
+    warn = budget * g.budgets.warn_at_percent / 100
+    if after <= warn:
+        return {}
+    over = after > budget
+    finding = Finding(
+        source="budget",
+        check_id="guardrail.budget",
+        severity=g.budgets.severity if over else "low",
+        stack=stacks[0],
+        message=(
+            f"team {team} would spend ${after:,.2f}/month against a budget of ${budget:,.2f} "
+            f"(${before:,.2f} before this change)"
+        ),
+        remediation=(
+            "choose smaller sizes or remove unused resources, or ask the platform team to raise the budget "
+            "in policies/teams.yaml"
+            if over
+            else f"this is over {g.budgets.warn_at_percent:g}% of the budget; nothing blocks yet"
+        ),
+        blocking=over and g.budgets.blocking,
+    )
+    return {s: [finding.model_copy(update={"stack": s})] for s in stacks}
