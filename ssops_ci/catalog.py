@@ -88,10 +88,13 @@ class CheckovException(BaseModel):
 
 
 class UsageAssumption(BaseModel):
+    """A usage figure cost estimates need but Terraform does not know (requests, GB stored...)."""
+
     model_config = ConfigDict(extra="forbid")
     default: float = Field(ge=0)
     unit: str
     description: str
+    resource: str | None = None  # the resource address it applies to (default: every resource)
 
 
 class TemplateFile(BaseModel):

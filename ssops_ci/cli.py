@@ -164,6 +164,18 @@ def check(repo: Path, base: str, head: str, sarif_out: Path | None, json_out: Pa
     return cmd.run(repo, base, head, sarif_out, json_out)
 
 
+@cli.command()
+@repo_option
+@click.argument("paths", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@guarded
+def cost(repo: Path, paths: tuple[str, ...], as_json: bool) -> int:
+    """Monthly cost of the current requests (default: all), per resource, stack and team."""
+    from ssops_ci.commands import cost as cmd
+
+    return cmd.run(repo, paths, as_json)
+
+
 @cli.command("merge-reports")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), required=True)

@@ -7,6 +7,7 @@ import datetime as dt
 import git
 
 from ssops_ci import planner, policy
+from ssops_ci.cost import stage as cost_stage
 from ssops_ci.planner import Planned, Progress
 from ssops_ci.security import Scanner
 
@@ -24,4 +25,6 @@ def evaluate(
 ) -> Planned:
     planned = planner.plan(repo, base_ref, head_ref, engine=engine, only=only, progress=progress)
     policy.evaluate(planned, today=today, scanner=scanner)
+    policies, _ = policy.load_policies(planned)
+    cost_stage.evaluate(planned, policies)
     return planned

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ssops_ci.changes import ResourceChange, action_counts
+from ssops_ci.cost.estimate import StackCost, Totals, totals
 from ssops_ci.errors import SsopsError
 from ssops_ci.findings import Finding
 
@@ -33,6 +34,7 @@ class StackReport(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     waivers: list[dict[str, Any]] = Field(default_factory=list)  # the waivers that applied
     needs_platform_approval: bool = False
+    cost: StackCost | None = None
 
     @property
     def blocking(self) -> list[Finding]:
@@ -53,6 +55,8 @@ class Report(BaseModel):
     governance_paths: list[str] = Field(default_factory=list)
     policy_errors: list[str] = Field(default_factory=list)
     checks_passed: int = 0
+    cost: Totals | None = None
+    teams: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     stacks: list[StackReport] = Field(default_factory=list)
 
     def stack(self, stack_id: str) -> StackReport:
@@ -94,9 +98,12 @@ def merge(reports: list[Report]) -> Report:
             "governance_paths": sorted({p for r in reports for p in r.governance_paths}),
             "policy_errors": sorted({p for r in reports for p in r.policy_errors}),
             "checks_passed": sum(r.checks_passed for r in reports),
+            "teams": {k: v for r in reports for k, v in r.teams.items()},
             "stacks": [seen[k] for k in sorted(seen)],
         }
     )
+    costs = [s.cost for s in merged.stacks if s.cost is not None]
+    merged.cost = totals(costs) if any(r.cost is not None for r in reports) else None
     return merged
 
 

@@ -126,7 +126,7 @@ def test_widening_the_schema_in_the_same_pr_does_not_help(gitrepo: Callable[...,
     repo.edit(
         "templates/postgres-database/template.yaml",
         "    large: db.r6g.xlarge\n",
-        "    large: db.r6g.xlarge\n    xlarge: db.r6g.4xlarge\n",
+        "    large: db.r6g.xlarge\n    xlarge: db.r6g.2xlarge\n",
     )
     repo.edit(
         "policies/guardrails.yaml", "size: {allowed: [small], message", "size: {allowed: [small, xlarge], message"

@@ -1,0 +1,1 @@
+"""The fifth stage: monthly cost before, after and delta, from a price catalog kept as data."""
