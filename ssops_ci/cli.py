@@ -134,6 +134,7 @@ def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str 
 @click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
 @click.option("--stack", "stacks", multiple=True, help="Plan only this stack (repeatable), e.g. in a matrix job.")
 @click.option("--matrix", "as_matrix", is_flag=True, help="Print the affected stacks as a GitHub Actions matrix.")
+@click.option("--comment", "comment_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the PR comment.")
 @guarded
 def plan(
     repo: Path,
@@ -143,11 +144,12 @@ def plan(
     engine: str | None,
     stacks: tuple[str, ...],
     as_matrix: bool,
+    comment_out: Path | None,
 ) -> int:
-    """Which stacks BASE..HEAD touches and what will change in each."""
+    """Plan, check, price and risk-tier BASE..HEAD; print a summary, write the report and comment."""
     from ssops_ci.commands import plan as cmd
 
-    return cmd.run(repo, base, head, json_out, engine, stacks, as_matrix)
+    return cmd.run(repo, base, head, json_out, engine, stacks, as_matrix, comment_out)
 
 
 @cli.command()

@@ -6,10 +6,13 @@ import datetime as dt
 
 import git
 
-from ssops_ci import planner, policy
+from ssops_ci import planner, policy, risk
 from ssops_ci.cost import stage as cost_stage
 from ssops_ci.planner import Planned, Progress
+from ssops_ci.policyset import PolicySet
+from ssops_ci.risk_rules import RiskRules
 from ssops_ci.security import Scanner
+from ssops_ci.verdict import Decision, Risk
 
 
 def evaluate(
@@ -27,4 +30,27 @@ def evaluate(
     policy.evaluate(planned, today=today, scanner=scanner)
     policies, _ = policy.load_policies(planned)
     cost_stage.evaluate(planned, policies)
+    assess(planned, policies)
     return planned
+
+
+def assess(planned: Planned, policies: PolicySet | None) -> None:
+    """Risk and decision. Without valid base policies every stack is blocked (fail closed)."""
+    report = planned.report
+    rules = policies.risk if policies is not None else RiskRules()
+    report.risk = risk.assess(report, rules)
+    if policies is None or planned.base.gate is None:
+        reasons = dict.fromkeys(["the base branch's policies are invalid", *report.risk.reasons])
+        report.risk = Risk(tier="blocked", reasons=list(reasons))
+        for s in report.stacks:
+            s.risk = Risk(tier="blocked", reasons=[f"{s.id}: the base branch's policies are invalid"])
+    teams = planned.base.gate.teams if planned.base.gate else None
+    if teams is None:
+        report.decision = Decision(
+            auto_merge=False,
+            required_approvals=0,
+            next_step="Blocked: the base branch's catalog or teams are invalid.",
+            blocked_by=[planned.base.error or "base revision invalid"],
+        )
+        return
+    report.decision = risk.decide(report, report.risk, teams)

@@ -13,11 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ssops_ci import policyfile, yamlsrc
 from ssops_ci.errors import InputError, Problem
 from ssops_ci.findings import Severity
+from ssops_ci.risk_rules import RiskRules
 from ssops_ci.tree import Tree
 
 GUARDRAILS = "policies/guardrails.yaml"
 CHECKOV_CONFIG = "policies/checkov/config.yaml"
 CHECKOV_CHECKS = "policies/checkov/checks"
+RISK = "policies/risk.yaml"
 EnvOrAll = Literal["all", "dev", "staging", "prod"]
 M = TypeVar("M", bound=BaseModel)
 
@@ -123,6 +125,7 @@ class CheckovConfig(BaseModel):
 class PolicySet:
     guardrails: Guardrails
     checkov: CheckovConfig
+    risk: RiskRules
     custom_checks: dict[str, bytes] = field(default_factory=dict)  # file name -> content
     custom_check_ids: frozenset[str] = frozenset()
 
@@ -179,11 +182,12 @@ def load(tree: Tree) -> PolicySet:
     problems: list[Problem] = []
     guardrails = _attempt(Guardrails, tree, GUARDRAILS, problems)
     checkov = _attempt(CheckovConfig, tree, CHECKOV_CONFIG, problems)
+    risk = _attempt(RiskRules, tree, RISK, problems)
     files, ids, check_problems = _custom_checks(tree)
     problems.extend(check_problems)
-    if problems or guardrails is None or checkov is None:
+    if problems or guardrails is None or checkov is None or risk is None:
         raise InputError(problems)
-    return PolicySet(guardrails, checkov, files, frozenset(ids))
+    return PolicySet(guardrails, checkov, risk, files, frozenset(ids))
 
 
 def _attempt(model: type[M], tree: Tree, path: str, problems: list[Problem]) -> M | None:

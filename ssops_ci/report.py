@@ -12,6 +12,7 @@ from ssops_ci.changes import ResourceChange, action_counts
 from ssops_ci.cost.estimate import StackCost, Totals, totals
 from ssops_ci.errors import SsopsError
 from ssops_ci.findings import Finding
+from ssops_ci.verdict import Decision, Risk
 
 REPORT_VERSION = 1
 
@@ -35,6 +36,7 @@ class StackReport(BaseModel):
     waivers: list[dict[str, Any]] = Field(default_factory=list)  # the waivers that applied
     needs_platform_approval: bool = False
     cost: StackCost | None = None
+    risk: Risk | None = None
 
     @property
     def blocking(self) -> list[Finding]:
@@ -57,6 +59,8 @@ class Report(BaseModel):
     checks_passed: int = 0
     cost: Totals | None = None
     teams: dict[str, dict[str, float | None]] = Field(default_factory=dict)
+    risk: Risk | None = None  # for the whole pull request
+    decision: Decision | None = None
     stacks: list[StackReport] = Field(default_factory=list)
 
     def stack(self, stack_id: str) -> StackReport:
@@ -113,20 +117,26 @@ SYMBOLS = (("create", "+"), ("update", "~"), ("replace", "-/+"), ("delete", "-")
 def summary_text(report: Report) -> str:
     """A short table per stack, for stdout and the job summary."""
     lines = [f"ssops-ci plan {report.base[:12]}..{report.head[:12]} ({report.engine} engine)"]
+    if report.risk and report.decision:
+        lines.append(f"risk: {report.risk.tier} - {report.decision.next_step}")
+    if report.cost:
+        c = report.cost
+        lines.append(f"cost: ${c.monthly_before:,.2f} -> ${c.monthly_after:,.2f} a month ({c.monthly_delta:+,.2f})")
     if report.governance_paths:
         lines.append(f"governance change: {', '.join(report.governance_paths)}")
     if not report.stacks:
         lines.append("no stacks affected")
         return "\n".join(lines) + "\n"
     width = max(len(s.id) for s in report.stacks)
-    lines.append(f"{'stack'.ljust(width)}  {'reason':<17} " + " ".join(f"{sym:>4}" for _, sym in SYMBOLS))
+    lines.append(f"{'stack'.ljust(width)}  {'reason':<17} " + " ".join(f"{sym:>4}" for _, sym in SYMBOLS) + "  tier")
     for s in report.stacks:
         if s.status == "error":
             first = (s.error or "").splitlines()[0] if s.error else ""
             lines.append(f"{s.id.ljust(width)}  {s.reason:<17} ERROR: {first}")
             continue
         counts = s.counts
-        lines.append(f"{s.id.ljust(width)}  {s.reason:<17} " + " ".join(f"{counts[a]:>4}" for a, _ in SYMBOLS))
+        tier = f"  {s.risk.tier}" if s.risk else ""
+        lines.append(f"{s.id.ljust(width)}  {s.reason:<17} " + " ".join(f"{counts[a]:>4}" for a, _ in SYMBOLS) + tier)
     totals = {a: sum(s.counts[a] for s in report.stacks) for a, _ in SYMBOLS}
     errors = sum(1 for s in report.stacks if s.status == "error")
     lines.append(

@@ -49,6 +49,16 @@ def _quiet_checkov() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+def _reset_caches() -> None:
+    """checkov keeps some results in class-level caches keyed by relative path; a second scan in the
+    same process (a retry, an isolation pass, the test suite) must not see the first one's policies."""
+    from checkov.terraform.checks.utils.base_cloudsplaining_iam_scanner import BaseTerraformCloudsplainingIAMScanner
+    from checkov.terraform.module_loading.registry import ModuleLoaderRegistry
+
+    BaseTerraformCloudsplainingIAMScanner.policy_document_cache.clear()
+    ModuleLoaderRegistry.module_content_cache.clear()
+
+
 def _forget(ids: frozenset[str]) -> None:
     """Drop earlier registrations of our custom checks: checkov keeps the first check of an id forever."""
     from checkov.common.checks_infra.registry import get_graph_checks_registry
@@ -84,6 +94,7 @@ class CheckovScanner:
         from checkov.runner_filter import RunnerFilter
         from checkov.terraform.runner import Runner
 
+        _reset_caches()
         return Runner().run(
             root_folder=str(root),
             external_checks_dir=[str(checks_dir)] if checks_dir else None,

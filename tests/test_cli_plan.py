@@ -83,7 +83,7 @@ def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
     )
     # the human summary: one row per stack, counts per action, a progress bar past five stacks
     rows = [line.split() for line in result.stdout.splitlines()]
-    assert ["search/indexer", "request-changed", "0", "1", "0", "0"] in rows
+    assert ["search/indexer", "request-changed", "0", "1", "0", "0", "low"] in rows
     assert "9 stack(s): 0 to create, 9 to update, 0 to replace, 0 to destroy" in result.stdout
     assert "planning stacks" in result.stderr
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ssops_ci import pipeline, planner
+from ssops_ci import comment, pipeline, planner
 from ssops_ci import report as report_mod
 from ssops_ci.report import Report
 from ssops_ci.tree import open_repo
@@ -31,10 +31,13 @@ class _Bar:
             self.bar.__exit__(None, None, None)
 
 
-def write_outputs(report: Report, json_out: Path | None) -> None:
+def write_outputs(report: Report, json_out: Path | None, comment_out: Path | None = None) -> None:
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(report.to_json(), encoding="utf-8")
+    if comment_out:
+        comment_out.parent.mkdir(parents=True, exist_ok=True)
+        comment_out.write_text(comment.render(report), encoding="utf-8")
     text = report_mod.summary_text(report)
     click.echo(text, nl=False)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -51,6 +54,7 @@ def run(
     engine: str | None,
     stacks: tuple[str, ...],
     as_matrix: bool,
+    comment_out: Path | None = None,
 ) -> int:
     repo = open_repo(repo_dir)
     if as_matrix:
@@ -58,7 +62,7 @@ def run(
         click.echo(json.dumps(planner.matrix(found)))
         return 0
     report = pipeline.evaluate(repo, base, head, engine=engine, only=list(stacks) or None, progress=_Bar()).report
-    write_outputs(report, json_out)
+    write_outputs(report, json_out, comment_out)
     return 1 if any(s.status == "error" for s in report.stacks) else 0
 
 
