@@ -10,9 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: demo test lint typecheck unit bench install install-dev clean
 
 demo: $(STAMP).run
-	$(BIN)/ssops-ci validate
-	$(BIN)/ssops-ci render --check
-	$(BIN)/ssops-ci catalog
+	$(BIN)/ssops-ci demo
 
 test: $(STAMP).dev
 	$(BIN)/ruff check ssops_ci tests bench

@@ -189,5 +189,121 @@ def merge_reports(files: tuple[Path, ...], json_out: Path) -> int:
     return cmd.merge(files, json_out)
 
 
+@cli.group()
+def pr() -> None:
+    """The pull-request loop: open, evaluate, approve, review and merge (local forge or GitHub)."""
+
+
+forge_options = [
+    click.option(
+        "--forge",
+        "forge_kind",
+        type=click.Choice(["local", "github"]),
+        help="Default: github inside GitHub Actions, else the local forge in .git/ssops/.",
+    ),
+    click.option("--github-repo", help="OWNER/NAME (default: from the Actions event)."),
+    click.option("--api-url", help="GitHub API base URL, for GitHub Enterprise (default: $GITHUB_API_URL)."),
+]
+
+
+def with_forge_options(f: F) -> F:
+    for option in reversed(forge_options):
+        f = option(f)
+    return f
+
+
+@pr.command("open")
+@repo_option
+@click.argument("branch")
+@click.option("--base", default="main", show_default=True)
+@click.option("--as", "author", required=True, help="Who opens it (their login).")
+@click.option("--title", default="")
+@guarded
+def pr_open(repo: Path, branch: str, base: str, author: str, title: str) -> int:
+    """Open a pull request from BRANCH on the local forge."""
+    from ssops_ci.commands import pr as cmd
+
+    return cmd.open_pr(repo, branch, base, author, title)
+
+
+@pr.command("approve")
+@repo_option
+@click.argument("number", type=int)
+@click.option("--as", "user", required=True, help="The reviewer's login.")
+@click.option("--request-changes", is_flag=True, help="Request changes instead of approving.")
+@guarded
+def pr_approve(repo: Path, number: int, user: str, request_changes: bool) -> int:
+    """Review pull request NUMBER on the local forge (at its current head)."""
+    from ssops_ci.commands import pr as cmd
+
+    return cmd.approve(repo, number, user, request_changes)
+
+
+@pr.command("list")
+@repo_option
+@guarded
+def pr_list(repo: Path) -> int:
+    """List the local forge's pull requests."""
+    from ssops_ci.commands import pr as cmd
+
+    return cmd.list_prs(repo)
+
+
+@pr.command("evaluate")
+@repo_option
+@click.argument("number", type=int, required=False)
+@with_forge_options
+@guarded
+def pr_evaluate(
+    repo: Path, number: int | None, forge_kind: str | None, github_repo: str | None, api_url: str | None
+) -> int:
+    """Evaluate a PR: comment, status, labels, reviewers; merge it at the evaluated SHA when low risk."""
+    from ssops_ci.commands import pr as cmd
+
+    return cmd.run_loop("evaluate", repo, number, forge_kind, github_repo, api_url)
+
+
+@pr.command("review")
+@repo_option
+@click.argument("number", type=int, required=False)
+@with_forge_options
+@guarded
+def pr_review(
+    repo: Path, number: int | None, forge_kind: str | None, github_repo: str | None, api_url: str | None
+) -> int:
+    """Count approvals of the current head; merge when the tier's reviewers have approved."""
+    from ssops_ci.commands import pr as cmd
+
+    return cmd.run_loop("review", repo, number, forge_kind, github_repo, api_url)
+
+
+@cli.command()
+@repo_option
+@click.option("--github-repo", help="OWNER/NAME (default: from the Actions environment).")
+@click.option("--api-url", help="GitHub API base URL, for GitHub Enterprise.")
+@click.option("--offline", is_flag=True, help="Only the checks that need no API (CODEOWNERS, workflows).")
+@guarded
+def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bool) -> int:
+    """Check the repository settings the gate relies on, and say how to fix what is missing."""
+    from ssops_ci.commands import doctor as cmd
+
+    return cmd.run(repo, github_repo, api_url, offline)
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the demo repository (default: a new temporary folder).",
+)
+@guarded
+def demo(directory: Path | None) -> int:
+    """Run the whole flow offline on a throwaway local repository (what `make demo` runs)."""
+    from ssops_ci import demo as cmd
+
+    return cmd.run(directory)
+
+
 def main() -> None:
     cli(prog_name="ssops-ci")

@@ -172,3 +172,18 @@ def gitrepo(make_repo: Callable[..., Path]) -> Callable[..., Repo]:
         return repo
 
     return build
+
+
+@pytest.fixture
+def world(gitrepo: Callable[..., Repo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A GitHub test double over real HTTP on 127.0.0.1, with origin, a developer clone and a CI checkout.
+
+    Fails the test if the double saw any request or sent any response GitHub's OpenAPI description rejects.
+    """
+    from tests.github_double.fixture import make_world
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    w = make_world(gitrepo(), tmp_path)
+    yield w
+    w.double.stop()
+    assert w.double.violations == [], "\n".join(w.double.violations)

@@ -140,7 +140,9 @@ def _order(s: StackReport) -> tuple[int, str]:
     return (-rank(s.risk.tier) if s.risk else 0, s.id)
 
 
-def render(report: Report, *, report_url: str | None = None, limit: int = BUDGET) -> str:
+def render(
+    report: Report, *, report_url: str | None = None, limit: int = BUDGET, approved_by: list[str] | None = None
+) -> str:
     """The comment body; details collapse, then shrink, then drop until it fits under `limit`."""
     stacks = sorted(report.stacks, key=_order)
     context: dict[str, Any] = {
@@ -150,6 +152,7 @@ def render(report: Report, *, report_url: str | None = None, limit: int = BUDGET
         "version": __version__,
         "report_url": report_url,
         "tiers": TIERS,
+        "approved_by": approved_by or [],
     }
     body = ""
     for level in LEVELS:

@@ -1,0 +1,269 @@
+"""The full pull-request loop through PyGithub against the GitHub double: comment, status, labels, review, merge."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from ssops_ci import comment
+from ssops_ci.cli import cli
+from ssops_ci.forge import ForgeError
+from ssops_ci.forge.github import GitHubForge
+from tests.conftest import request_yaml
+from tests.github_double.fixture import World
+
+pytestmark = pytest.mark.slow
+QUEUE = {"requests/payments/jobs.yaml": request_yaml(name="jobs")}
+PROD_DB = {
+    "requests/payments/ledger-db.yaml": request_yaml(
+        kind="PostgresDatabase", name="ledger-db", env="prod", spec="  size: small\n"
+    )
+}
+PUBLIC = {"requests/payments/site.yaml": request_yaml(kind="ObjectBucket", name="site", spec="  publicRead: true\n")}
+
+
+def test_low_risk_pr_is_commented_labelled_and_merged_at_the_evaluated_sha(world: World) -> None:
+    head = world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    t0 = time.perf_counter()
+    forge = world.forge()
+    from ssops_ci.loop import Loop
+
+    world.fetch()
+    outcome = Loop(world.ci, forge).evaluate(n)
+    elapsed = time.perf_counter() - t0
+    assert outcome.state == "success" and outcome.merge and outcome.merge.merged
+    [c] = world.double.comments_on(n)
+    assert c["body"].startswith(comment.MARKER) and c["user"] == "github-actions[bot]"
+    assert world.double.latest_status(head, "ssops-ci/risk")["state"] == "success"  # type: ignore[index]
+    assert world.double.prs[n].labels == ["risk:low"]
+    merge = world.origin.commit("refs/heads/main")
+    assert [p.hexsha for p in merge.parents][1] == head  # exactly the evaluated commit was merged
+    print(f"\npr evaluate against the double: {elapsed:.2f}s, {forge.calls} API calls")
+    assert forge.calls <= 12
+
+
+def test_rerunning_never_duplicates_anything(world: World) -> None:
+    world.branch_with("site", PUBLIC)
+    n = world.double.open_pr("site", "alice")
+    for _ in range(3):
+        outcome = world.loop().evaluate(n)
+        assert outcome.state == "failure" and outcome.merge is None
+    assert len(world.double.comments_on(n)) == 1
+    assert world.double.prs[n].labels == ["risk:blocked"]
+    assert not world.double.prs[n].merged
+
+
+def test_medium_waits_for_the_owning_team_on_the_current_head(world: World) -> None:
+    first = world.branch_with("ledger", PROD_DB)
+    n = world.double.open_pr("ledger", "bob")
+    out = world.loop().evaluate(n)
+    assert out.state == "pending" and out.merge is None
+    assert world.double.prs[n].requested_teams == ["payments"]
+    assert world.double.latest_status(first, "ssops-ci/risk")["description"].startswith("medium risk: waiting")  # type: ignore[index]
+    # the author approving their own PR does not count
+    world.double.review(n, "bob")
+    out = world.loop().review(n)
+    assert out.merge is None and out.approvals and out.approvals.missing == ["payments"]
+    assert any("authors cannot approve" in why for why in out.approvals.ignored)
+    # alice approves, then bob pushes again: the approval was for an old SHA
+    world.double.review(n, "alice", commit_id=first)
+    world.dev.git("checkout", "-q", "ledger")
+    world.dev.edit("requests/payments/ledger-db.yaml", "size: small", "size: small\n  storageGb: 30")
+    world.dev.commit("bigger")
+    second = world.push("ledger")
+    world.dev.git("checkout", "-q", "main")
+    out = world.loop().review(n)
+    assert out.merge is None and any("not the current head" in why for why in out.approvals.ignored)  # type: ignore[union-attr]
+    # a member outside the owning team does not count either
+    world.double.review(n, "carol", commit_id=second)
+    assert world.loop().review(n).merge is None
+    # alice approves the current head: merged, at that head
+    world.double.review(n, "alice", commit_id=second)
+    out = world.loop().review(n)
+    assert out.merge and out.merge.merged
+    assert world.origin.commit("refs/heads/main").parents[1].hexsha == second
+    assert world.double.latest_status(second, "ssops-ci/risk")["description"] == "medium risk: approved by alice"  # type: ignore[index]
+
+
+def test_policy_change_with_a_request_needs_the_platform(world: World) -> None:
+    files = {**QUEUE, "policies/guardrails.yaml": (world.dev.root / "policies/guardrails.yaml").read_text() + "\n"}
+    world.branch_with("sneaky", files)
+    n = world.double.open_pr("sneaky", "alice")
+    out = world.loop().evaluate(n)
+    assert out.report.risk and out.report.risk.tier == "high"
+    assert world.double.prs[n].requested_teams == ["platform"]
+    world.double.review(n, "bob")  # payments is not enough for a governance change
+    assert world.loop().review(n).merge is None
+    world.double.review(n, "pat-platform")
+    assert world.loop().review(n).merge.merged  # type: ignore[union-attr]
+
+
+def test_hand_edited_rendered_is_blocked(world: World) -> None:
+    world.dev.branch("edit")
+    world.dev.edit(
+        "rendered/payments/receipts/main.tf", "block_public_acls       = true", "block_public_acls       = false"
+    )
+    world.dev.commit("edit", render=False)
+    world.push("edit")
+    world.dev.git("checkout", "-q", "main")
+    n = world.double.open_pr("edit", "alice")
+    out = world.loop().evaluate(n)
+    assert out.state == "failure" and not world.double.prs[n].merged
+    assert "rendered/ does not match its request" in world.double.comments_on(n)[0]["body"]
+
+
+@pytest.mark.parametrize(("fork", "author"), [(True, "alice"), (False, "mallory")])
+def test_forks_and_outsiders_never_auto_merge(world: World, fork: bool, author: str) -> None:
+    world.branch_with("outside", QUEUE)
+    n = world.double.open_pr("outside", author, fork=fork)
+    out = world.loop().evaluate(n)
+    assert out.state == "pending" and out.merge is None
+    assert out.report.risk and out.report.risk.tier == "medium"
+    reason = "comes from a fork" if fork else "is not in any team"
+    assert any(reason in r for r in out.report.risk.reasons)
+
+
+def test_transient_faults_are_retried(world: World) -> None:
+    head = world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    world.double.fail("GET", r"/pulls/\d+$", status=502, times=2)
+    world.double.fail(
+        "POST",
+        r"/statuses/",
+        status=403,
+        times=1,
+        headers={"Retry-After": "1"},
+        body={"message": "You have exceeded a secondary rate limit."},
+    )
+    world.double.fail("GET", r"/issues/\d+/comments$", delay=2.5, times=1)  # longer than the client timeout
+    t0 = time.perf_counter()
+    out = world.loop(timeout=1).evaluate(n)
+    assert out.merge and out.merge.merged
+    assert time.perf_counter() - t0 >= 1.0  # it honoured Retry-After
+    assert len(world.double.comments_on(n)) == 1
+    assert world.double.latest_status(head, "ssops-ci/risk")["state"] == "success"  # type: ignore[index]
+    statuses = [c for c in world.double.calls if c[1].endswith(f"/statuses/{head}")]
+    assert [s[2] for s in statuses] == [403, 201]
+
+
+def test_a_push_before_the_merge_is_evaluated_not_merged(world: World) -> None:
+    first = world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    pushed: list[str] = []
+
+    def sneak_in(pr: object) -> None:
+        world.dev.git("checkout", "-q", "jobs")
+        world.dev.write("requests/payments/site.yaml", PUBLIC["requests/payments/site.yaml"])
+        world.dev.commit("public bucket, after evaluation")
+        pushed.append(world.push("jobs"))
+        world.dev.git("checkout", "-q", "main")
+        world.fetch()
+
+    world.double.before_merge = sneak_in
+    out = world.loop().evaluate(n)
+    assert out.reevaluated == 1
+    assert out.state == "failure" and out.merge is None  # the new head is blocked: nothing merged
+    assert world.main_sha() == world.dev.git("rev-parse", "main")
+    assert world.double.latest_status(first, "ssops-ci/risk")["state"] == "success"  # type: ignore[index]
+    assert world.double.latest_status(pushed[0], "ssops-ci/risk")["state"] == "failure"  # type: ignore[index]
+
+
+def test_required_checks_must_be_green_before_auto_merge(world: World) -> None:
+    head = world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    world.double.protected = True
+    world.double.required_contexts = ["ssops-ci/risk", "ci/unit-tests"]
+    out = world.loop().evaluate(n)
+    assert out.merge and not out.merge.merged and "ci/unit-tests" in out.merge.message
+    world.double.statuses.setdefault(head, []).append(
+        {
+            "state": "success",
+            "context": "ci/unit-tests",
+            "description": "ok",
+            "target_url": None,
+            "id": 1,
+            "creator": "ci",
+        }
+    )
+    assert world.loop().evaluate(n).merge.merged  # type: ignore[union-attr]
+
+
+def test_huge_comment_stays_under_githubs_limit(world: World) -> None:
+    files = {f"requests/payments/q{i:03d}.yaml": request_yaml(name=f"q{i:03d}") for i in range(120)}
+    world.dev.branch("many")
+    for path, text in files.items():
+        world.dev.write(path, text)
+    world.dev.edit(
+        "templates/queue/main.tf.j2",
+        "kms_data_key_reuse_period_seconds = 300\n  tags",
+        "kms_data_key_reuse_period_seconds = 600\n  tags",
+    )
+    world.dev.commit("many")
+    world.push("many")
+    world.dev.git("checkout", "-q", "main")
+    n = world.double.open_pr("many", "pat-platform")
+    world.loop().evaluate(n)
+    [c] = world.double.comments_on(n)
+    assert len(c["body"]) < 65_536
+
+
+def test_unreachable_api_fails_clearly_and_merges_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    world.fetch()
+    dead = GitHubForge(
+        "acme/ssops", token="ci-token", base_url="http://127.0.0.1:9", attempts=2, backoff=0.01, timeout=1
+    )
+    from ssops_ci.loop import Loop
+
+    with pytest.raises(ForgeError, match="could not read pull request #1 after 2 attempts"):
+        Loop(world.ci, dead).evaluate(n)
+    monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pr",
+            "evaluate",
+            str(n),
+            "--repo",
+            str(world.ci.working_dir),
+            "--forge",
+            "github",
+            "--github-repo",
+            "acme/ssops",
+            "--api-url",
+            "http://127.0.0.1:9",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "error: could not read pull request #1" in result.stderr and "Nothing was merged" in result.stderr
+    assert not world.double.prs[n].merged
+
+
+def test_cli_evaluate_through_the_double(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    world.fetch()
+    monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pr",
+            "evaluate",
+            str(n),
+            "--repo",
+            str(world.ci.working_dir),
+            "--forge",
+            "github",
+            "--github-repo",
+            "acme/ssops",
+            "--api-url",
+            world.double.url,
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "low risk" in result.stdout and "merged" in result.stdout
+    assert world.double.prs[n].merged

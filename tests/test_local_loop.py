@@ -1,0 +1,127 @@
+"""The local forge: pull requests as branches, the store in .git/ssops, real merges, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import git
+import pytest
+from click.testing import CliRunner, Result
+
+from ssops_ci.cli import cli
+from ssops_ci.forge.gitmerge import MergeConflict, merge_into
+from ssops_ci.forge.local import LocalForge
+from tests.conftest import Repo, request_yaml
+
+pytestmark = pytest.mark.slow
+
+
+def run(repo: Repo, *args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--repo", str(repo.root)], catch_exceptions=False)
+
+
+def branch(repo: Repo, name: str, files: dict[str, str]) -> None:
+    repo.branch(name)
+    for p, t in files.items():
+        repo.write(p, t)
+    repo.commit(name)
+    repo.git("checkout", "-q", "main")
+
+
+def test_low_risk_merges_through_the_cli(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    branch(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    assert "opened #1: jobs -> main by alice" in run(repo, "pr", "open", "jobs", "--as", "alice").stdout
+    result = run(repo, "pr", "evaluate", "1", "--forge", "local")
+    assert result.exit_code == 0, result.stderr
+    assert "merge: merged" in result.stdout
+    main = git.Repo(repo.root).commit("main")
+    assert main.parents[1].hexsha == repo.git("rev-parse", "jobs")
+    assert (repo.root / "requests/payments/jobs.yaml").exists()  # main is checked out: files moved along
+    assert repo.git("status", "--porcelain") == ""
+    listing = run(repo, "pr", "list").stdout
+    assert "#1 merged  jobs -> main by alice [risk:low] success" in listing
+    reports = list((repo.root / ".ssops/reports").glob("pr-1-*.json"))
+    assert len(reports) == 1 and json.loads(reports[0].read_text())["risk"]["tier"] == "low"
+
+
+def test_medium_needs_a_team_member_on_the_current_head(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    branch(
+        repo, "db", {"requests/payments/ledger.yaml": request_yaml(kind="PostgresDatabase", name="ledger", env="prod")}
+    )
+    run(repo, "pr", "open", "db", "--as", "bob")
+    assert "pending" in run(repo, "pr", "evaluate", "1").stdout
+    run(repo, "pr", "approve", "1", "--as", "bob")
+    assert "authors cannot approve their own pull request" in run(repo, "pr", "review", "1").stdout
+    run(repo, "pr", "approve", "1", "--as", "alice")
+    repo.git("checkout", "-q", "db")
+    repo.edit("requests/payments/ledger.yaml", "spec: {}", "spec:\n  storageGb: 30")
+    repo.commit("more storage")
+    repo.git("checkout", "-q", "main")
+    stale = run(repo, "pr", "review", "1").stdout
+    assert "alice: reviewed" in stale and "not the current head" in stale and "merge:" not in stale
+    run(repo, "pr", "approve", "1", "--as", "alice", "--request-changes")
+    assert "merge:" not in run(repo, "pr", "review", "1").stdout
+    run(repo, "pr", "approve", "1", "--as", "alice")
+    assert "merge: merged" in run(repo, "pr", "review", "1").stdout
+    forge = LocalForge(git.Repo(repo.root))
+    [body] = forge.comments(1)
+    assert "Approved by alice on this exact commit" in body
+
+
+def test_blocked_exits_1_and_never_merges(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    branch(
+        repo,
+        "site",
+        {"requests/payments/site.yaml": request_yaml(kind="ObjectBucket", name="site", spec="  publicRead: true\n")},
+    )
+    run(repo, "pr", "open", "site", "--as", "alice")
+    result = run(repo, "pr", "evaluate", "1")
+    assert result.exit_code == 1 and "status ssops-ci/risk: failure" in result.stdout
+    assert "#1 open" in run(repo, "pr", "list").stdout
+
+
+def test_bad_pr_numbers_and_branches(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    assert "there is no pull request #7" in run(repo, "pr", "evaluate", "7").stderr
+    assert "no branch 'nope'" in run(repo, "pr", "open", "nope", "--as", "alice").stderr
+    branch(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    run(repo, "pr", "open", "jobs", "--as", "alice")
+    assert "already has open pull request #1" in run(repo, "pr", "open", "jobs", "--as", "alice").stderr
+
+
+def test_merge_plumbing_refuses_conflicts_and_lost_updates(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    branch(repo, "a", {"requests/payments/qa.yaml": request_yaml(name="qa")})
+    repo.branch("b")
+    repo.edit("requests/search/indexer.yaml", "memoryMb: 512", "memoryMb: 1024")
+    repo.commit("b", render=False)
+    repo.git("checkout", "-q", "main")
+    repo.edit("requests/search/indexer.yaml", "memoryMb: 512", "memoryMb: 256")
+    repo.commit("main edit", render=False)
+    r = git.Repo(repo.root)
+    with pytest.raises(MergeConflict):
+        merge_into(r, "main", repo.git("rev-parse", "b"), "m", "alice")
+    merged = merge_into(r, "main", repo.git("rev-parse", "a"), "merge a", "alice")
+    assert repo.git("rev-parse", "main") == merged
+    assert [p.hexsha for p in r.commit(merged).parents][1] == repo.git("rev-parse", "a")
+
+
+def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import PROJECT
+
+    monkeypatch.chdir(PROJECT)
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "demo")], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "== PR #1: alice asks for a dev queue\n## 🟢 Low risk · will merge and apply automatically" in out
+    assert "== PR #2: bob asks for a prod database\n## 🟡 Medium risk · needs approval from @acme/payments" in out
+    assert "== PR #2: after alice's approval\n## 🟡 Medium risk · approved, merging" in out
+    assert "== PR #3: carol asks for a public bucket\n## 🔴 Blocked" in out
+    assert "#1 merged dev-queue" in out and "#2 merged ledger-db" in out and "#3 open   public-assets" in out
+    demo = git.Repo(tmp_path / "demo")
+    assert len(list(demo.iter_commits("main", merges=True))) == 2
