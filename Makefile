@@ -7,12 +7,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench install install-dev clean
+.PHONY: demo test bench install install-dev chromium clean
 
 demo: $(STAMP).run
 	$(BIN)/ssops-ci demo
 
-test: $(STAMP).dev
+test: $(STAMP).dev chromium
 	$(BIN)/ruff check ssops_ci tests bench
 	$(BIN)/ruff format --check ssops_ci tests bench
 	$(BIN)/mypy
@@ -20,6 +20,13 @@ test: $(STAMP).dev
 
 bench: $(STAMP).dev
 	$(BIN)/python -m bench
+
+# The HTML report is checked in a real headless browser: Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the report test (once)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "could not install chromium (needs root and Debian's apt): the HTML report test will say so"; }
 
 install: $(STAMP).run
 install-dev: $(STAMP).dev

@@ -291,6 +291,57 @@ def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bo
 
 
 @cli.command()
+@repo_option
+@click.option("--since", help="Only pull requests opened on or after this date (YYYY-MM-DD).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report.")
+@click.option("--json", "json_out", is_flag=True, help="Machine-readable output.")
+@click.option("--log", type=click.Path(dir_okay=False, path_type=Path), help="Audit log (default .ssops/audit.jsonl).")
+@guarded
+def report(repo: Path, since: str | None, html_out: Path | None, json_out: bool, log: Path | None) -> int:
+    """Lead times, share merged with no human, denials, cost per team, open PRs: from the audit trail."""
+    from ssops_ci.commands import report as cmd
+
+    return cmd.run(repo, since, html_out, json_out, log)
+
+
+@cli.command("drift")
+@repo_option
+@click.option("--ref", default="HEAD", show_default=True, help="The default branch's commit to check.")
+@click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), help="Write the findings as Markdown.")
+@guarded
+def drift_cmd(repo: Path, ref: str, engine: str | None, markdown: Path | None) -> int:
+    """Plan every applied stack; exit 2 when any no longer matches (for a scheduled workflow)."""
+    from ssops_ci.commands import drift as cmd
+
+    return cmd.run(repo, ref, engine, markdown)
+
+
+@cli.command("apply")
+@repo_option
+@click.option("--sha", required=True, help="The commit on the default branch to apply (a merge).")
+@click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
+@click.option("--parallel", type=click.IntRange(1, 64), help="Stacks at once (default: apply_parallelism).")
+@click.option("--lock-timeout", default=600.0, show_default=True, help="Seconds to wait for a stack's lock.")
+@with_forge_options
+@guarded
+def apply_cmd(
+    repo: Path,
+    sha: str,
+    engine: str | None,
+    parallel: int | None,
+    lock_timeout: float,
+    forge_kind: str | None,
+    github_repo: str | None,
+    api_url: str | None,
+) -> int:
+    """Apply the stacks a merged commit changed; report back on its pull request."""
+    from ssops_ci.commands import apply as cmd
+
+    return cmd.run(repo, sha, engine, forge_kind, github_repo, api_url, parallel, lock_timeout)
+
+
+@cli.command()
 @click.option(
     "--dir",
     "directory",

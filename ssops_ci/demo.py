@@ -16,10 +16,15 @@ from pathlib import Path
 import click
 import git
 
+from ssops_ci import audit, metrics
+from ssops_ci.apply import Applier
+from ssops_ci.apply import describe as describe_apply
 from ssops_ci.commands.render import run as render_run
 from ssops_ci.errors import SsopsError
 from ssops_ci.forge.local import LocalForge
 from ssops_ci.loop import Loop, Outcome
+from ssops_ci.metrics import render
+from ssops_ci.statestore import StateStore
 
 REQUESTS = {
     "dev-queue": (
@@ -119,7 +124,7 @@ def build(target: Path, source: Path) -> git.Repo:
     return repo
 
 
-def run(directory: Path | None, echo: Callable[[str], None] = click.echo) -> int:
+def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
     started = time.perf_counter()
     source = project_root(Path.cwd())
     root = directory or Path(tempfile.mkdtemp(prefix="ssops-demo-"))
@@ -128,7 +133,9 @@ def run(directory: Path | None, echo: Callable[[str], None] = click.echo) -> int
     root.mkdir(parents=True, exist_ok=True)
     repo = build(root, source)
     forge = LocalForge(repo)
-    loop = Loop(repo, forge)
+    log = audit.for_repo(repo)
+    loop = Loop(repo, forge, audit=log)
+    applier = Applier(repo, forge=forge, audit=log)
     comments = root / ".ssops" / "comments"
     comments.mkdir(parents=True, exist_ok=True)
     echo(f"demo repository: {root}\n")
@@ -141,7 +148,9 @@ def run(directory: Path | None, echo: Callable[[str], None] = click.echo) -> int
         _quiet_render(root)
         _commit(repo, f"{path}: new request", author)
         repo.git.checkout("-q", "main")
-        return forge.open(branch, "main", author, f"{author}: {path}").number
+        pr = forge.open(branch, "main", author, f"{author}: {path}")
+        log.emit("open", pr=pr.number, sha=pr.head_sha, actor=author, title=pr.title)
+        return pr.number
 
     def show(title: str, outcome: Outcome) -> None:
         body = forge.comments(outcome.pr.number)[0]
@@ -150,7 +159,10 @@ def run(directory: Path | None, echo: Callable[[str], None] = click.echo) -> int
         echo(_summary(body))
         merged = outcome.merge.merged if outcome.merge else False
         echo(f"status ssops-ci/risk: {outcome.state} ({outcome.description}); merged: {'yes' if merged else 'no'}")
-        echo(f"full comment: {comments / f'pr-{outcome.pr.number}.md'}\n")
+        echo(f"full comment: {comments / f'pr-{outcome.pr.number}.md'}")
+        if merged and outcome.merge and outcome.merge.sha:
+            echo(describe_apply(applier.run(outcome.merge.sha)))
+        echo("")
 
     n1 = open_pr("dev-queue")
     show("alice asks for a dev queue", loop.evaluate(n1))
@@ -172,5 +184,13 @@ def run(directory: Path | None, echo: Callable[[str], None] = click.echo) -> int
         echo(f"#{pr.number} {pr.state:<6} {pr.head_ref:<14} [{labels}] ssops-ci/risk={risk_status}")
     stacks = sorted({p.parent.relative_to(root / "rendered").as_posix() for p in (root / "rendered").rglob("*.tf")})
     echo(f"rendered stacks on main: {', '.join(stacks)}")
+    echo(f"applied on main (state store): {', '.join(sorted(StateStore(root / '.ssops').all_applied()))}")
+    html = root / ".ssops" / "report.html"
+    read = log.read()
+    figures = metrics.compute(read.events)
+    html.write_text(render.html(figures, str(log.path), [str(p) for p in read.problems]), encoding="utf-8")
+    echo(click.style("\n== self-service report (ssops-ci report)", bold=True))
+    echo(render.text(figures, []), nl=False)
+    echo(f"HTML report: {html}")
     echo(f"\nfinished in {time.perf_counter() - started:.1f}s; the repository stays at {root}")
     return 0

@@ -23,11 +23,11 @@ from ssops_ci.verdict import Risk, rank
 
 
 class Audit(Protocol):
-    def emit(self, event: str, **fields: Any) -> None: ...
+    def emit(self, event: str, **fields: Any) -> object: ...
 
 
 class NoAudit:
-    def emit(self, event: str, **fields: Any) -> None:
+    def emit(self, event: str, **fields: Any) -> object:
         return None
 
 
@@ -199,6 +199,28 @@ class Loop:
         tier = report.risk.tier if report.risk else "blocked"
         self.forge.set_labels(pr.number, [f"{RISK_LABEL_PREFIX}{tier}"], RISK_LABEL_PREFIX)
 
+    def _record(self, event: str, pr: PullRequest, report: Report, approvals: Approvals | None = None) -> None:
+        """What the metrics need: tier and why, cost per team, what blocked, who approved."""
+        d, r = report.decision, report.risk
+        team_deltas: dict[str, float] = {}
+        for s in report.stacks:
+            if s.cost is not None:
+                team_deltas[s.team] = round(team_deltas.get(s.team, 0.0) + s.cost.monthly_delta, 2)
+        fields: dict[str, Any] = {
+            "tier": r.tier if r else None,
+            "reasons": r.reasons[:10] if r else [],
+            "monthly_delta": report.cost.monthly_delta if report.cost else None,
+            "team_deltas": team_deltas,
+            "stacks": [s.id for s in report.stacks],
+            "required": d.required_reviewers if d else [],
+            "auto_merge": d.auto_merge if d else False,
+            "blocking_checks": sorted({f.check_id for s in report.stacks for f in s.findings if f.blocking}),
+            "title": pr.title,
+        }
+        if approvals is not None:
+            fields.update(approved=approvals.approved, missing=approvals.missing, ignored=approvals.ignored)
+        self.audit.emit(event, pr=pr.number, sha=pr.head_sha, actor=pr.author, **fields)
+
     def _others_green(self, pr: PullRequest) -> tuple[bool, str]:
         required = [c for c in self.forge.required_contexts(pr.base_ref) if c != RISK_CONTEXT]
         if not required:
@@ -235,19 +257,7 @@ class Loop:
             self._publish(pr, report, state, description)
             d = report.decision
             assert d is not None and report.risk is not None
-            self.audit.emit(
-                "evaluate",
-                pr=number,
-                sha=pr.head_sha,
-                actor=pr.author,
-                tier=report.risk.tier,
-                reasons=report.risk.reasons,
-                monthly_delta=report.cost.monthly_delta if report.cost else None,
-                stacks=[s.id for s in report.stacks],
-                teams=sorted({s.team for s in report.stacks}),
-                required=d.required_reviewers,
-                blocked_by=d.blocked_by[:5],
-            )
+            self._record("evaluate", pr, report)
             if d.required_reviewers:
                 self.forge.request_reviewers(number, d.required_reviewers, [])
             outcome = Outcome(pr, report, state, description, reevaluated=reevaluated)
@@ -274,16 +284,7 @@ class Loop:
                 approvals = count_approvals(self.forge.reviews(number), pr.head_sha, pr.author, d.approver_teams, teams)
             state, description = status_for(report, approvals)
             self._publish(pr, report, state, description, approvals)
-            self.audit.emit(
-                "review",
-                pr=number,
-                sha=pr.head_sha,
-                actor=pr.author,
-                tier=report.risk.tier,
-                approved=approvals.approved if approvals else {},
-                missing=approvals.missing if approvals else [],
-                ignored=approvals.ignored if approvals else [],
-            )
+            self._record("review", pr, report, approvals)
             outcome = Outcome(pr, report, state, description, approvals=approvals, reevaluated=reevaluated)
             if state != "success":
                 return outcome

@@ -11,7 +11,21 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT.parent / "shared"
+
+
+def _shared() -> Path:
+    """The shared reference data (GitHub's OpenAPI subset, real plan files) next to the checkout."""
+    candidates = [os.environ.get("SSOPS_SHARED"), *(p / "shared" for p in PROJECT.parents), "/work/shared"]
+    for c in candidates:
+        if c and (Path(c) / "github-api" / "openapi-subset.json").is_file():
+            return Path(c)
+    raise RuntimeError(
+        "cannot find the shared reference data (shared/github-api, shared/plans) next to this checkout; "
+        "set SSOPS_SHARED to its path"
+    )
+
+
+SHARED = _shared()
 GOVERNED = ("templates", "policies")
 
 

@@ -125,3 +125,10 @@ def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.Monke
     assert "#1 merged dev-queue" in out and "#2 merged ledger-db" in out and "#3 open   public-assets" in out
     demo = git.Repo(tmp_path / "demo")
     assert len(list(demo.iter_commits("main", merges=True))) == 2
+    # merged means applied: the local flow ends with applied state and a report
+    assert out.count("(static engine, PR #") == 2 and "1 of 1 stack(s) applied" in out
+    assert "applied on main (state store): payments/jobs, payments/ledger-db" in out
+    assert "3 pull request(s): 2 merged, 2 applied, 0 apply failure(s)" in out
+    assert "merged with no human involved: 50%" in out
+    assert "waiting: #3 (blocked) on the author (carol)" in out
+    assert (tmp_path / "demo/.ssops/report.html").read_text().count("<svg") == 5

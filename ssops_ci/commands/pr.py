@@ -55,6 +55,7 @@ def open_pr(repo_dir: Path, branch: str, base: str, author: str, title: str) -> 
         pr = forge.open(branch, base, author, title)
     except ForgeError as e:
         raise SsopsError(str(e)) from None
+    audit.for_repo(forge.repo).emit("open", pr=pr.number, sha=pr.head_sha, actor=author, title=pr.title)
     click.echo(f"opened #{pr.number}: {pr.head_ref} -> {pr.base_ref} by {pr.author} (head {pr.head_sha[:12]})")
     return 0
 

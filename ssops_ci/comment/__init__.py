@@ -68,6 +68,11 @@ def money(v: float | None, signed: bool = False) -> str:
     return f"{sign}${abs(v):,.2f}"
 
 
+def pre(text: str) -> Markup:
+    """Tool output verbatim: an HTML <pre> block, which Markdown leaves alone, escaped for HTML only."""
+    return Markup(f"<pre>{html.escape(redact(text), quote=False)}</pre>")  # noqa: S704 - escaped
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -116,6 +121,7 @@ def _environment() -> Environment:
     env.globals.update(
         code=code,
         diff_pair=diff_pair,
+        pre=pre,
         money=money,
         unit_price=unit_price,
         emoji=EMOJI,
@@ -169,3 +175,13 @@ def render(
     if len(body) > limit:
         body = _TEMPLATE.render(**context, level="table-only", shown=[], omitted=stacks)
     return redact(body)
+
+
+_APPLY = _ENV.from_string(resources.files("ssops_ci.comment").joinpath("apply.md.j2").read_text(encoding="utf-8"))
+
+
+def apply_comment(result: Any) -> str:
+    """The apply result on the merged pull request (its own sticky comment)."""
+    from ssops_ci.apply import APPLY_MARKER
+
+    return redact(_APPLY.render(run=result, marker=Markup(APPLY_MARKER), version=__version__))  # noqa: S704

@@ -31,3 +31,10 @@ class PlanEngine(Protocol):
 
     def plan(self, job: StackJob) -> list[ResourceChange]:
         """Every managed resource of the stack with its action; raise PlanError when that is not knowable."""
+
+
+class ApplyEngine(Protocol):
+    name: str
+
+    def apply(self, job: StackJob, sha: str) -> str:
+        """Make the stack what `job.after` says (destroy it when None); a one-line summary. PlanError on failure."""

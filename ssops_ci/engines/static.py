@@ -11,8 +11,9 @@ from typing import Any
 
 from ssops_ci.catalog import ResourceType
 from ssops_ci.changes import MASK, AttrChange, ResourceChange
-from ssops_ci.engines import StackJob
+from ssops_ci.engines import PlanError, StackJob
 from ssops_ci.render import Resource, Stack
+from ssops_ci.statestore import StateStore
 
 _LOCAL_REF = re.compile(r"\$\{local\.([A-Za-z_][A-Za-z0-9_-]*)\}")
 
@@ -46,7 +47,30 @@ def _managed(stack: Stack | None) -> dict[str, tuple[Resource, dict[str, Any]]]:
 
 
 class StaticEngine:
+    """Plans by diffing renderings; "applies" by recording what was applied in the local state store."""
+
     name = "static"
+
+    def __init__(self, store: StateStore | None = None) -> None:
+        self.store = store
+
+    def apply(self, job: StackJob, sha: str) -> str:
+        if self.store is None:
+            raise PlanError("the static engine needs a state store to apply")
+        if job.after is None:
+            self.store.forget(job.id)
+            return f"destroyed: {len(_managed(job.before))} resource(s) removed from the state store"
+        resources = {a: attrs for a, (_, attrs) in _managed(job.after).items()}
+        self.store.record_applied(
+            job.id,
+            {
+                "sha": sha,
+                "kind": job.after.kind,
+                "template_version": job.after.template_version,
+                "resources": resources,
+            },
+        )
+        return f"applied: {len(resources)} resource(s) recorded at {sha[:12]}"
 
     def plan(self, job: StackJob) -> list[ResourceChange]:
         before, after = _managed(job.before), _managed(job.after)

@@ -126,3 +126,14 @@ class TerraformEngine:
         wd, planfile = self.plan_file(job)
         shown = self.run(job.id, "show", ["show", "-json", "-no-color", planfile.name], wd)
         return tfplan.loads(shown, job.resource_types)
+
+    def apply(self, job: StackJob, sha: str) -> str:
+        """init, plan -out, then apply exactly that saved plan."""
+        wd, planfile = self.plan_file(job, label=f"apply-{sha[:12]}")
+        out = self.run(job.id, "apply", ["apply", "-input=false", "-no-color", "-lock-timeout=300s", planfile.name], wd)
+        done = [ln for ln in out.splitlines() if ln.startswith(("Apply complete!", "Destroy complete!"))]
+        return done[-1] if done else "applied"
+
+    def drifted(self, job: StackJob) -> list[ResourceChange]:
+        """Changes a fresh plan would make to match the rendered stack (none: no drift)."""
+        return [c for c in self.plan(job) if c.action != "no-op"]

@@ -1,0 +1,109 @@
+"""Apply after merge with the static engine and the local forge: state, results on the PR, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import git
+import pytest
+from click.testing import CliRunner
+
+from ssops_ci.apply import Applier
+from ssops_ci.audit import AuditLog
+from ssops_ci.cli import cli
+from ssops_ci.forge.local import LocalForge
+from ssops_ci.loop import Loop
+from ssops_ci.statestore import StateStore
+from tests.conftest import Repo, request_yaml
+
+pytestmark = pytest.mark.slow
+
+
+def merged_pr(repo: Repo, branch: str, files: dict[str, str], remove: list[str] | None = None) -> tuple[int, str]:
+    repo.branch(branch)
+    for p, t in files.items():
+        repo.write(p, t)
+    for p in remove or []:
+        repo.remove(p)
+    repo.commit(branch)
+    repo.git("checkout", "-q", "main")
+    r = git.Repo(repo.root)
+    forge = LocalForge(r)
+    n = forge.open(branch, "main", "alice").number
+    outcome = Loop(r, forge).evaluate(n)
+    if outcome.merge is None:  # not low risk: the platform team approves
+        forge.approve(n, "pat-platform")
+        outcome = Loop(r, forge).review(n)
+    assert outcome.merge and outcome.merge.merged and outcome.merge.sha
+    return n, outcome.merge.sha
+
+
+def test_apply_records_state_reports_on_the_pr_and_is_idempotent(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    n, sha = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    r = git.Repo(repo.root)
+    forge = LocalForge(r)
+    result = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
+    assert result.exit_code == 0, result.stderr
+    assert "1 of 1 stack(s) applied" in result.stdout
+    store = StateStore(repo.root / ".ssops")
+    state = store.applied("payments/jobs")
+    assert state and state["sha"] == sha and "aws_sqs_queue.this" in state["resources"]
+    assert forge.statuses(sha)["ssops-ci/apply"] == "success"
+    apply_comment = next(c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->"))
+    assert "## ✅ Applied · 1 of 1 stack(s) applied" in apply_comment
+    again = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
+    assert again.exit_code == 0 and "(1 by an earlier run)" in again.stdout
+    assert len([c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->")]) == 1
+    events = [e["event"] for e in AuditLog(repo.root / ".ssops/audit.jsonl").read().events]
+    assert events.count("apply") == 2 and events.count("apply-done") == 2
+
+
+def test_a_deleted_request_is_destroyed(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    _, first = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    Applier(git.Repo(repo.root)).run(first)
+    _, second = merged_pr(repo, "no-jobs", {}, remove=["requests/payments/jobs.yaml"])
+    result = Applier(git.Repo(repo.root)).run(second)
+    assert result.ok and [(s.stack, s.action, s.state) for s in result.stacks] == [
+        ("payments/jobs", "destroy", "applied")
+    ]
+    assert StateStore(repo.root / ".ssops").applied("payments/jobs") is None
+
+
+def test_a_hand_edit_on_main_is_refused(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.edit("rendered/payments/receipts/main.tf", "block_public_acls       = true", "block_public_acls       = false")
+    sha = repo.commit("quick fix straight on main", render=False)
+    forge = LocalForge(git.Repo(repo.root))
+    result = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
+    assert result.exit_code == 1
+    assert "REFUSED payments/receipts: rendered/payments/receipts/main.tf: hand-edited" in result.stdout
+    assert StateStore(repo.root / ".ssops").applied("payments/receipts") is None
+    assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
+    events = AuditLog(repo.root / ".ssops/audit.jsonl").read().events
+    assert any(e["event"] == "apply-refused" for e in events)
+
+
+def test_the_first_commit_and_unknown_shas(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    first = repo.git("rev-list", "--max-parents=0", "HEAD")
+    result = CliRunner().invoke(cli, ["apply", "--sha", first, "--repo", str(repo.root), "--forge", "local"])
+    assert result.exit_code == 1 and "is the first commit" in result.stderr
+    result = CliRunner().invoke(cli, ["apply", "--sha", "deadbeef", "--repo", str(repo.root), "--forge", "local"])
+    assert "unknown git ref 'deadbeef'" in result.stderr
+
+
+def test_static_drift_finds_merges_that_were_never_applied(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    _, first = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    Applier(git.Repo(repo.root)).run(first)
+    clean = CliRunner().invoke(cli, ["drift", "--repo", str(repo.root)])
+    assert clean.exit_code == 0 and "No drift." in clean.stdout
+    merged_pr(repo, "bigger", {"requests/payments/jobs.yaml": request_yaml(name="jobs", spec="  retentionDays: 9\n")})
+    drifted = CliRunner().invoke(cli, ["drift", "--repo", str(repo.root)])
+    assert drifted.exit_code == 2
+    assert (
+        "**payments/jobs**: applied at" in drifted.stdout
+        and "update `aws_sqs_queue.this` (message_retention_seconds)" in drifted.stdout
+    )

@@ -1,0 +1,144 @@
+"""Self-service metrics from the audit trail, and the HTML report in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ssops_ci import metrics
+from ssops_ci.cli import cli
+
+H = "2026-11-20T{:02d}:{:02d}:00+00:00"
+
+
+def ev(event: str, hour: int, minute: int = 0, **kw: Any) -> dict[str, Any]:
+    return {"time": H.format(hour, minute), "event": event, "actor": kw.pop("actor", "ci"), **kw}
+
+
+EVENTS = [
+    # PR 1: low, auto-merged 10 min after opening, applied 5 min later
+    ev("open", 9, 0, pr=1, actor="alice", title="jobs queue"),
+    ev("evaluate", 9, 1, pr=1, tier="low", auto_merge=True, team_deltas={"payments": 5.2}, blocking_checks=[]),
+    ev("merge", 9, 10, pr=1, merged=True, merge_sha="m1"),
+    ev("apply-done", 9, 15, sha="m1", ok=True),
+    # PR 2: medium, approved after 2 h, applied 10 min after merge
+    ev("open", 10, 0, pr=2, actor="bob", title="ledger db"),
+    ev(
+        "evaluate",
+        10,
+        1,
+        pr=2,
+        tier="medium",
+        auto_merge=False,
+        required=["@acme/payments"],
+        team_deltas={"payments": 59.92},
+    ),
+    ev("review", 12, 0, pr=2, tier="medium", auto_merge=False, missing=[], team_deltas={"payments": 59.92}),
+    ev("merge", 12, 0, pr=2, merged=True, merge_sha="m2"),
+    ev("apply-done", 12, 10, sha="m2", ok=True),
+    # PR 3: blocked twice (re-evaluated), never merged
+    ev("open", 11, 0, pr=3, actor="carol", title="public bucket"),
+    ev(
+        "evaluate",
+        11,
+        1,
+        pr=3,
+        tier="blocked",
+        blocking_checks=["CKV_AWS_70", "guardrail.param.all.ObjectBucket.publicRead"],
+    ),
+    ev("evaluate", 11, 30, pr=3, tier="blocked", blocking_checks=["CKV_AWS_70"]),
+    # PR 4: high, waiting on the platform team
+    ev("evaluate", 13, 0, pr=4, tier="high", required=["@acme/platform"], title="template change"),
+    # PR 5: low, merged, apply failed
+    ev("evaluate", 14, 0, pr=5, tier="low", auto_merge=True, team_deltas={"search": 12.3}),
+    ev("merge", 14, 2, pr=5, merged=True, merge_sha="m5"),
+    ev("apply-done", 14, 3, sha="m5", ok=False),
+]
+
+
+def test_figures_match_a_hand_computation() -> None:
+    m = metrics.compute(EVENTS)
+    assert (m.prs, m.merged, m.applied, m.apply_failures) == (5, 3, 2, 1)
+    assert m.no_human_share == pytest.approx(2 / 3, abs=1e-4)
+    # opened -> merged: PR1 10 min, PR2 2 h, PR5 2 min
+    assert m.lead_to_merge["low"].count == 2 and m.lead_to_merge["low"].median_hours == pytest.approx(6 / 60, abs=1e-3)
+    assert m.lead_to_merge["medium"].median_hours == pytest.approx(2.0)
+    assert m.lead_to_merge["all"].median_hours == pytest.approx(10 / 60, abs=1e-3)
+    assert m.lead_to_merge["all"].p90_hours == pytest.approx(2.0)  # nearest rank of 3 values
+    # opened -> applied: PR1 15 min, PR2 2 h 10 min (PR5 failed)
+    assert m.lead_to_apply["all"].count == 2
+    assert m.lead_to_apply["all"].p90_hours == pytest.approx(130 / 60, abs=1e-3)
+    assert m.denials == [("CKV_AWS_70", 1), ("guardrail.param.all.ObjectBucket.publicRead", 1)]  # once per PR
+    assert m.cost_added == {"payments": 65.12, "search": 12.3}
+    assert [(w["pr"], w["waiting_on"]) for w in m.waiting] == [
+        (3, "the author (carol) to fix CKV_AWS_70, guardrail.param.all.ObjectBucket.publicRead"),
+        (4, "@acme/platform"),
+    ]
+
+
+def test_since_filters_by_opening_date() -> None:
+    assert metrics.compute(EVENTS, since=__import__("datetime").date(2026, 11, 21)).prs == 0
+    assert metrics.percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90) == 9
+    assert metrics.percentile([], 50) is None
+
+
+def _write(tmp_path: Path, events: list[dict[str, Any]]) -> Path:
+    path = tmp_path / ".ssops/audit.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path
+
+
+def test_report_command_text_json_and_corrupt_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, EVENTS)
+    with path.open("a") as f:
+        f.write('{"event": "merge", "pr": 9')
+    result = CliRunner().invoke(cli, ["report", "--log", str(path)])
+    assert result.exit_code == 0
+    assert "5 pull request(s): 3 merged, 2 applied, 1 apply failure(s)" in result.stdout
+    assert "merged with no human involved: 67%" in result.stdout
+    assert "warning: audit log line 17 (byte" in result.stdout and "is truncated and ignored" in result.stdout
+    doc = json.loads(CliRunner().invoke(cli, ["report", "--log", str(path), "--json"]).stdout)
+    assert doc["merged"] == 3 and doc["cost_added"] == {"payments": 65.12, "search": 12.3}
+    bad = CliRunner().invoke(cli, ["report", "--log", str(path), "--since", "yesterday"])
+    assert bad.exit_code == 1 and "is not a date" in bad.stderr
+
+
+@pytest.mark.slow
+def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    path = _write(tmp_path, EVENTS)
+    html = tmp_path / "report.html"
+    assert CliRunner().invoke(cli, ["report", "--log", str(path), "--html", str(html)]).exit_code == 0
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [chromium, *flags, "--window-size=1280,1200", f"--screenshot={shot}", html.as_uri()],
+        capture_output=True,
+        timeout=90,
+    )
+    assert shot.exists() and shot.stat().st_size > 20_000
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=90
+    ).stdout
+    assert dom.count("<svg") == 5
+    assert dom.count('class="bar"') >= 12
+    assert 'id="kpi-no-human">67%<' in dom
+    assert "@acme/platform" in dom and "CKV_AWS_70" in dom
