@@ -246,50 +246,37 @@ class Loop:
         return result
 
     def evaluate(self, number: int) -> Outcome:
-        """On PR opened/synchronize/reopened: comment, status, labels, reviewers; merge when low."""
-        reevaluated = 0
-        while True:
-            pr = self.forge.get_pr(number)
-            if pr.state != "open":
-                raise SsopsError(f"pull request #{number} is {pr.state}; nothing to evaluate")
-            report, _ = self._evaluate(pr)
-            state, description = status_for(report)
-            self._publish(pr, report, state, description)
-            d = report.decision
-            assert d is not None and report.risk is not None
-            self._record("evaluate", pr, report)
-            if d.required_reviewers:
-                self.forge.request_reviewers(number, d.required_reviewers, [])
-            outcome = Outcome(pr, report, state, description, reevaluated=reevaluated)
-            if not d.auto_merge:
-                return outcome
-            outcome.merge = self._merge(pr)
-            if outcome.merge.head_moved and reevaluated < self.max_reevaluations:
-                reevaluated += 1  # someone pushed while we evaluated: judge the new head, never merge the old one
-                continue
-            return outcome
+        """On PR opened/synchronize/reopened: comment, status, labels, reviewers; merge when allowed."""
+        return self._cycle(number, "evaluate")
 
     def review(self, number: int) -> Outcome:
         """On review submitted/dismissed (or a re-run): count approvals of the current head, then merge."""
-        reevaluated = 0
-        while True:
+        return self._cycle(number, "review")
+
+    def _cycle(self, number: int, event: str) -> Outcome:
+        """Judge the current head and merge it when the tier allows; a push during the run means judging again,
+        never merging what was not judged."""
+        outcome: Outcome | None = None
+        for reevaluated in range(self.max_reevaluations + 1):
             pr = self.forge.get_pr(number)
             if pr.state != "open":
-                raise SsopsError(f"pull request #{number} is {pr.state}; nothing to review")
+                raise SsopsError(f"pull request #{number} is {pr.state}; nothing to {event}")
             report, teams = self._evaluate(pr)
-            d = report.decision
-            assert d is not None and report.risk is not None
+            d, risk_ = report.decision, report.risk
+            assert d is not None and risk_ is not None
             approvals = None
-            if report.risk.tier in ("medium", "high"):
+            if risk_.tier in ("medium", "high"):
                 approvals = count_approvals(self.forge.reviews(number), pr.head_sha, pr.author, d.approver_teams, teams)
             state, description = status_for(report, approvals)
             self._publish(pr, report, state, description, approvals)
-            self._record("review", pr, report, approvals)
+            self._record(event, pr, report, approvals)
+            if event == "evaluate" and d.required_reviewers and not (approvals and approvals.satisfied):
+                self.forge.request_reviewers(number, d.required_reviewers, [])
             outcome = Outcome(pr, report, state, description, approvals=approvals, reevaluated=reevaluated)
             if state != "success":
                 return outcome
             outcome.merge = self._merge(pr)
-            if outcome.merge.head_moved and reevaluated < self.max_reevaluations:
-                reevaluated += 1
-                continue
-            return outcome
+            if not outcome.merge.head_moved:
+                return outcome
+        assert outcome is not None
+        return outcome

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import git
 
@@ -238,16 +239,9 @@ class Planned:
     repo: git.Repo
 
 
-def run(
-    repo: git.Repo,
-    base_ref: str,
-    head_ref: str,
-    *,
-    engine: str | None = None,
-    only: list[str] | None = None,
-    progress: Progress | None = None,
-) -> Report:
-    return plan(repo, base_ref, head_ref, engine=engine, only=only, progress=progress).report
+def run(repo: git.Repo, base_ref: str, head_ref: str, **options: Any) -> Report:
+    """Just the report of `plan` (what `ssops-ci plan` shows before the later stages)."""
+    return plan(repo, base_ref, head_ref, **options).report
 
 
 def plan(

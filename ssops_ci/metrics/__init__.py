@@ -150,7 +150,7 @@ def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metri
         no_human_share=round(sum(1 for s in merged if s.no_human) / len(merged), 4) if merged else None,
         lead_to_merge=_lead(merged, "merged"),
         lead_to_apply=_lead([s for s in merged if s.applied], "applied"),
-        denials=denials.most_common(),
+        denials=sorted(denials.items(), key=lambda kv: (-kv[1], kv[0])),
         cost_added=dict(sorted(cost.items())),
         waiting=waiting,
         apply_failures=sum(1 for s in merged if s.apply_failed),
