@@ -224,6 +224,13 @@ def affected_stacks(repo: git.Repo, base_ref: str, head_ref: str) -> tuple[Affec
     found = affected_mod.detect(repo, base_c, head_c)
     base = load_revision(GitTree(repo, base_c))
     head = load_revision(GitTree(repo, head_c))
+    if base.gate and head.gate:
+        # The head's templates render to show the change, but which providers a stack may pull in is the
+        # base's call: a PR must not be able to allow itself a provider binary and have CI run it.
+        allowed = base.gate.platform.allowed_providers
+        head._renderer = Renderer(
+            head.gate.catalog, head.gate.platform.model_copy(update={"allowed_providers": allowed})
+        )
     reach(repo, found, base, head)
     return found, base, head
 

@@ -171,3 +171,20 @@ def test_rename_destroys_the_old_stack_and_creates_the_new(gitrepo: Callable[...
     assert set(actions(report, "search/crawl-queue").values()) == {"delete"}
     assert set(actions(report, "search/crawler").values()) == {"create"}
     assert report.stack("search/crawler").renamed_from == "requests/search/crawl-queue.yaml"
+
+
+def test_a_pr_cannot_allow_itself_a_provider(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.branch("evil-provider")
+    repo.edit("policies/platform.yaml", "  - hashicorp/random\n", "  - hashicorp/random\n  - evilcorp/miner\n")
+    repo.edit(
+        "templates/_shared/versions.tf.j2",
+        '{% if "random" in providers %}',
+        '    miner = {\n      source = "evilcorp/miner"\n    }\n{% if "random" in providers %}',
+    )
+    repo.commit()
+    report = plan(repo)
+    assert report.stacks and all(s.status == "error" for s in report.stacks)
+    assert "provider 'evilcorp/miner' is not in policies/platform.yaml allowed_providers" in (
+        report.stacks[0].error or ""
+    )

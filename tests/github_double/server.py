@@ -67,6 +67,22 @@ class PR:
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _too_long() -> dict[str, Any]:
+    """What GitHub answers for a comment over its limit."""
+    return {
+        "message": "Validation Failed",
+        "errors": [
+            {
+                "resource": "IssueComment",
+                "code": "custom",
+                "field": "body",
+                "message": "body is too long (maximum is 65536 characters)",
+            }
+        ],
+        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
+    }
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -409,6 +425,8 @@ class GitHubDouble:
             if pr is None:
                 return nf
             if t.endswith("/comments"):
+                if method == "POST" and len(body["body"]) > 65_536:
+                    return 422, _too_long()
                 if method == "GET":
                     return 200, [self._comment(cid) for cid, c in self.comments.items() if c["issue"] == pr.number]
                 cid = next(self._ids)
@@ -431,6 +449,8 @@ class GitHubDouble:
             cid = int(p["comment_id"])
             if cid not in self.comments:
                 return nf
+            if method == "PATCH" and len(body["body"]) > 65_536:
+                return 422, _too_long()
             if method == "PATCH":
                 if self.comments[cid]["user"] != user:
                     return 403, {
