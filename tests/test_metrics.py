@@ -77,7 +77,7 @@ def test_figures_match_a_hand_computation() -> None:
     assert m.denials == [("CKV_AWS_70", 1), ("guardrail.param.all.ObjectBucket.publicRead", 1)]  # once per PR
     assert m.cost_added == {"payments": 65.12, "search": 12.3}
     assert [(w["pr"], w["waiting_on"]) for w in m.waiting] == [
-        (3, "the author (carol) to fix CKV_AWS_70, guardrail.param.all.ObjectBucket.publicRead"),
+        (3, "the author (carol) to fix guardrail.param.all.ObjectBucket.publicRead, CKV_AWS_70"),
         (4, "@acme/platform"),
     ]
 

@@ -136,7 +136,9 @@ def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metri
         if s.merged:
             continue
         if s.tier == "blocked":
-            who = f"the author ({s.author}) to fix {', '.join(s.blocking_checks[:3]) or 'the findings'}"
+            # what the author edits (guardrails on their request) before what checkov says of the output
+            checks = sorted(s.blocking_checks, key=lambda c: (c.startswith("CKV"), c))
+            who = f"the author ({s.author}) to fix {', '.join(checks[:3]) or 'the findings'}"
         elif s.tier in ("medium", "high"):
             who = " and ".join(s.missing or s.required) or "a reviewer"
         else:
