@@ -17,6 +17,7 @@ import git
 from ssops_ci import comment, pipeline, risk
 from ssops_ci.errors import SsopsError
 from ssops_ci.forge import RISK_CONTEXT, RISK_LABEL_PREFIX, Forge, MergeResult, PullRequest, Review, StatusState
+from ssops_ci.planner import Planned
 from ssops_ci.report import Report
 from ssops_ci.teams import Teams
 from ssops_ci.verdict import Risk, rank
@@ -129,18 +130,11 @@ class Outcome:
     reevaluated: int = 0
 
 
-Evaluator = Callable[[git.Repo, str, str], Report]
+Evaluator = Callable[[git.Repo, str, str], Planned]
 
 
-def default_evaluator(repo: git.Repo, base: str, head: str) -> Report:
-    return pipeline.evaluate(repo, base, head, today=dt.date.today()).report
-
-
-def _teams(report_repo: git.Repo, base_sha: str) -> Teams:
-    from ssops_ci import teams as teams_mod
-    from ssops_ci.tree import GitTree, resolve
-
-    return teams_mod.load(GitTree(report_repo, resolve(report_repo, base_sha)))
+def default_evaluator(repo: git.Repo, base: str, head: str) -> Planned:
+    return pipeline.evaluate(repo, base, head, today=dt.date.today())
 
 
 def _require_commit(repo: git.Repo, sha: str, what: str) -> None:
@@ -174,13 +168,15 @@ class Loop:
         # The full report, for the comment's "full report" link (uploaded as an artifact in Actions).
         self.reports = reports or (Path(repo.working_dir) / ".ssops" / "reports" if not repo.bare else None)
 
-    def _evaluate(self, pr: PullRequest) -> tuple[Report, Teams]:
+    def _evaluate(self, pr: PullRequest) -> tuple[Report, Teams | None]:
         _require_commit(self.repo, pr.base_sha, "base")
         _require_commit(self.repo, pr.head_sha, "head")
-        report = self.evaluator(self.repo, pr.base_sha, pr.head_sha)
-        teams = _teams(self.repo, pr.base_sha)
-        escalate(report, pr.author, pr.is_fork, teams)
-        return report, teams
+        planned = self.evaluator(self.repo, pr.base_sha, pr.head_sha)
+        report, gate = planned.report, planned.base.gate
+        if gate is None:  # the pipeline already blocked everything; there is nobody to escalate to
+            return report, None
+        escalate(report, pr.author, pr.is_fork, gate.teams)
+        return report, gate.teams
 
     def _publish(
         self, pr: PullRequest, report: Report, state: StatusState, description: str, approvals: Approvals | None = None
@@ -265,7 +261,7 @@ class Loop:
             d, risk_ = report.decision, report.risk
             assert d is not None and risk_ is not None
             approvals = None
-            if risk_.tier in ("medium", "high"):
+            if risk_.tier in ("medium", "high") and teams is not None:
                 approvals = count_approvals(self.forge.reviews(number), pr.head_sha, pr.author, d.approver_teams, teams)
             state, description = status_for(report, approvals)
             self._publish(pr, report, state, description, approvals)

@@ -27,8 +27,7 @@ def evaluate(
     scanner: Scanner | None = None,
 ) -> Planned:
     planned = planner.plan(repo, base_ref, head_ref, engine=engine, only=only, progress=progress)
-    policy.evaluate(planned, today=today, scanner=scanner)
-    policies, _ = policy.load_policies(planned)
+    policies = policy.evaluate(planned, today=today, scanner=scanner)
     cost_stage.evaluate(planned, policies)
     assess(planned, policies)
     return planned

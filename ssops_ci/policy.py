@@ -71,8 +71,11 @@ def _team_requests(planned: Planned, team: str, cache: dict[str, list[Request]])
     return cache[team]
 
 
-def evaluate(planned: Planned, *, today: dt.date | None = None, scanner: Scanner | None = None) -> None:
-    """Fill `findings` (and waiver status) on every stack of `planned.report`, in place."""
+def evaluate(planned: Planned, *, today: dt.date | None = None, scanner: Scanner | None = None) -> PolicySet | None:
+    """Fill `findings` (and waiver status) on every stack of `planned.report`, in place.
+
+    Returns the base revision's policies for the later stages, or None when they are invalid (then every
+    stack carries a blocking policy-error finding)."""
     today = today or dt.date.today()
     report = planned.report
     policies, problems = load_policies(planned)
@@ -81,7 +84,7 @@ def evaluate(planned: Planned, *, today: dt.date | None = None, scanner: Scanner
         for s in report.stacks:
             s.findings = _problem_findings(s.id, problems, "ssops.policy-error", "policy", fix)
         report.policy_errors = [str(p) for p in problems]
-        return
+        return None
     assert planned.base.gate is not None
     g = policies.guardrails
     to_scan = [p.after.stack for p in planned.stacks.values() if p.after.stack is not None]
@@ -139,6 +142,7 @@ def evaluate(planned: Planned, *, today: dt.date | None = None, scanner: Scanner
             s.needs_platform_approval = outcome.needs_platform_approval
         s.findings = sorted(found, key=sort_key)
     report.checks_passed = scan.passed
+    return policies
 
 
 def budget_hook(planned: Planned, policies: PolicySet) -> Callable[..., dict[str, list[Finding]]]:

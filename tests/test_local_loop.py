@@ -132,3 +132,19 @@ def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.Monke
     assert "merged with no human involved: 50%" in out
     assert "waiting: #3 (blocked) on the author (carol)" in out
     assert (tmp_path / "demo/.ssops/report.html").read_text().count("<svg") == 5
+
+
+@pytest.mark.parametrize("path", ["policies/teams.yaml", "policies/guardrails.yaml"])
+def test_broken_base_policies_block_and_say_so(gitrepo: Callable[..., Repo], path: str) -> None:
+    repo = gitrepo()
+    repo.write(path, "org: [unclosed\n")
+    repo.commit("broken", render=False)
+    repo.branch("jobs")
+    repo.write("requests/payments/jobs.yaml", request_yaml(name="jobs"))
+    repo.commit("jobs", render=False)  # nothing can render against broken policies
+    repo.git("checkout", "-q", "main")
+    run(repo, "pr", "open", "jobs", "--as", "alice")
+    result = run(repo, "pr", "evaluate", "1")
+    assert result.exit_code == 1 and "status ssops-ci/risk: failure" in result.stdout
+    [body] = LocalForge(git.Repo(repo.root)).comments(1)
+    assert "## 🔴 Blocked" in body and f"{path}:" in body
