@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import git
 from pydantic import BaseModel, Field
@@ -263,7 +263,3 @@ def describe(result: ApplyRun) -> str:
         if s.error_tail:
             lines.extend("      " + ln for ln in s.error_tail.splitlines())
     return "\n".join(lines)
-
-
-def status_of(store: StateStore, sha: str) -> dict[str, Any]:
-    return store.apply_record(sha)

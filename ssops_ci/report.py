@@ -39,10 +39,6 @@ class StackReport(BaseModel):
     risk: Risk | None = None
 
     @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
-    @property
     def counts(self) -> dict[str, int]:
         return action_counts(self.changes)
 

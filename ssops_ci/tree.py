@@ -7,7 +7,7 @@ head commit, so every stage takes a `Tree` rather than touching the filesystem.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 import git
@@ -110,7 +110,3 @@ def resolve(repo: git.Repo, ref: str) -> git.Commit:
     if not isinstance(obj, git.Commit):
         raise SsopsError(f"git ref '{ref}' does not name a commit")
     return obj
-
-
-def parent_dir(path: str) -> str:
-    return str(PurePosixPath(path).parent)

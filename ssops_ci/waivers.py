@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -132,7 +131,3 @@ def apply(req: Request, stack: str, findings: list[Finding], policy: WaiverPolic
                 )
             )
     return Outcome(out + extra, list(used.values()))
-
-
-def raw_waivers(req: Request) -> list[Any]:
-    return list(req.waivers)

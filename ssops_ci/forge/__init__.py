@@ -73,12 +73,6 @@ class Forge(Protocol):
         """Merge only if the head is still `sha`."""
 
 
-class Comment(BaseModel):
-    id: str
-    body: str
-    author: str
-
-
 class Store(BaseModel):
     """Everything the local forge keeps in .git/ssops/forge.json."""
 
