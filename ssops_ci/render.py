@@ -35,7 +35,9 @@ from ssops_ci.requests import Request
 GENERATOR = "ssops-ci"
 CHECKSUM_RE = re.compile(r"^# checksum: sha256:([0-9a-f]{64})\n", re.M)
 _PLACEHOLDER = re.compile(r"__ssops_(\d+)__")
-_QUOTED_PLACEHOLDER = re.compile(r'"__ssops_(\d+)__"')
+# Inside an expression the parser shows a placeholder quoted either way ("x" or, within
+# jsonencode/maps, 'x'); the whole quoted token stands for the value.
+_QUOTED_PLACEHOLDER = re.compile(r"""(["']?)__ssops_(\d+)__\1""")
 _BLOCK_HEAD = re.compile(r'^(resource|data|module)\s+"?([A-Za-z0-9_-]+)"?(?:\s+"?([A-Za-z0-9_-]+)"?)?\s*\{', re.M)
 _values: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("ssops_render_values")
 
@@ -282,7 +284,7 @@ def _fill(value: Any, values: list[Any]) -> Any:
         if m:
             return values[int(m.group(1))]
         if "__ssops_" in value:
-            return _QUOTED_PLACEHOLDER.sub(lambda m: hcl.literal(values[int(m.group(1))]), value)
+            return _QUOTED_PLACEHOLDER.sub(lambda m: hcl.literal(values[int(m.group(2))]), value)
         return value
     if isinstance(value, dict):
         # Block labels can come from values too (`resource "x" {{ name }}`).

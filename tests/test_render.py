@@ -235,3 +235,35 @@ def test_name_too_long_for_the_cloud(make_repo: Callable[..., Path]) -> None:
         f"requests/payments/{name}.yaml:4:9: metadata.name: the RedisCache would be named "
         "'acme-payments-a-very-long-cache-name-x1-dev' (43 characters) but AWS allows 40; shorten the name by 3"
     ]
+
+
+def test_no_placeholder_survives_in_any_rendered_attribute() -> None:
+    """Values inside expressions (jsonencode, maps) must be filled back in, whatever quoting the parser shows."""
+    from tests.test_catalog_quality import all_stacks
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            assert "__ssops_" not in value, value
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for _, stack in all_stacks():
+        for res in stack.resources:
+            walk(res.attrs)
+        walk(stack.locals)
+
+
+def test_values_inside_jsonencode_reach_the_plan(project: tuple[Renderer, list[requests.Request]]) -> None:
+    renderer, reqs = project
+    queue = next(r for r in reqs if r.kind == "Queue")
+    five = renderer.render(queue.model_copy(update={"spec": {**queue.spec, "maxReceiveCount": 5}}))
+    nine = renderer.render(queue.model_copy(update={"spec": {**queue.spec, "maxReceiveCount": 9}}))
+    policy = {
+        s: next(r for r in st.resources if r.address == "aws_sqs_queue.this").attrs["redrive_policy"]
+        for s, st in (("five", five), ("nine", nine))
+    }
+    assert "5" in policy["five"] and "9" in policy["nine"] and policy["five"] != policy["nine"]
