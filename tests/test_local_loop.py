@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ssops_ci.cli import cli
+from ssops_ci.errors import SsopsError
 from ssops_ci.forge.gitmerge import MergeConflict, merge_into
 from ssops_ci.forge.local import LocalForge
 from tests.conftest import Repo, request_yaml
@@ -104,11 +105,14 @@ def test_merge_plumbing_refuses_conflicts_and_lost_updates(gitrepo: Callable[...
     repo.edit("requests/search/indexer.yaml", "memoryMb: 512", "memoryMb: 256")
     repo.commit("main edit", render=False)
     r = git.Repo(repo.root)
-    with pytest.raises(MergeConflict):
+    with pytest.raises(MergeConflict, match=r"conflict in requests/search/indexer\.yaml"):
         merge_into(r, "main", repo.git("rev-parse", "b"), "m", "alice")
     merged = merge_into(r, "main", repo.git("rev-parse", "a"), "merge a", "alice")
     assert repo.git("rev-parse", "main") == merged
     assert [p.hexsha for p in r.commit(merged).parents][1] == repo.git("rev-parse", "a")
+    # git failing (an old git, a missing object) is not a conflict, and says what it is.
+    with pytest.raises(SsopsError, match="merge-tree --write-tree failed"):
+        merge_into(r, "main", "0" * 40, "m", "alice")
 
 
 def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

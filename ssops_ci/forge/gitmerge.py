@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import git
 
+from ssops_ci.errors import SsopsError
+
 
 class MergeConflict(Exception):
     pass
@@ -18,10 +20,20 @@ def merge_into(repo: git.Repo, base_ref: str, head_sha: str, message: str, autho
     """Merge `head_sha` into `refs/heads/<base_ref>`; returns the merge commit."""
     ref = f"refs/heads/{base_ref}"
     old = repo.git.rev_parse(ref)
-    try:
-        tree = repo.git.merge_tree("--write-tree", old, head_sha).splitlines()[0]
-    except git.GitCommandError as e:
-        raise MergeConflict(f"{base_ref} and {head_sha[:12]} conflict: {e.stdout.strip()[:500]}") from None
+    status, out, err = repo.git.merge_tree(
+        "--write-tree", "--name-only", old, head_sha, with_extended_output=True, with_exceptions=False
+    )
+    if status == 1 and out:
+        # A conflict exits 1 and still prints the merged tree, then the conflicting paths.
+        paths = ", ".join(line for line in out.split("\n\n")[0].splitlines()[1:])
+        raise MergeConflict(f"{base_ref} and {head_sha[:12]} conflict in {paths or 'the tree'}")
+    if status != 0:
+        # Git failing: an unknown commit, or a git older than 2.38 that has no --write-tree.
+        raise SsopsError(
+            f"git merge-tree --write-tree failed ({repo.git.version()}): {err.strip()[:300]} "
+            "(in-memory merges need git 2.38 or newer)"
+        )
+    tree = out.splitlines()[0]
     env = {
         "GIT_AUTHOR_NAME": author,
         "GIT_AUTHOR_EMAIL": f"{author}@users.noreply.ssops.local",
