@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,16 @@ class Revision:
     tree: GitTree
     gate: gate.Gate | None
     error: str | None = None
-    _renderer: Renderer | None = None
+    # Overrides the revision's own platform.yaml list; see affected_stacks.
+    allowed_providers: list[str] | None = None
 
-    @property
+    @cached_property
     def renderer(self) -> Renderer:
         assert self.gate is not None
-        if self._renderer is None:
-            self._renderer = Renderer(self.gate.catalog, self.gate.platform)
-        return self._renderer
+        platform = self.gate.platform
+        if self.allowed_providers is not None:
+            platform = platform.model_copy(update={"allowed_providers": self.allowed_providers})
+        return Renderer(self.gate.catalog, platform)
 
 
 def load_revision(tree: GitTree) -> Revision:
@@ -224,13 +227,10 @@ def affected_stacks(repo: git.Repo, base_ref: str, head_ref: str) -> tuple[Affec
     found = affected_mod.detect(repo, base_c, head_c)
     base = load_revision(GitTree(repo, base_c))
     head = load_revision(GitTree(repo, head_c))
-    if base.gate and head.gate:
+    if base.gate:
         # The head's templates render to show the change, but which providers a stack may pull in is the
         # base's call: a PR must not be able to allow itself a provider binary and have CI run it.
-        allowed = base.gate.platform.allowed_providers
-        head._renderer = Renderer(
-            head.gate.catalog, head.gate.platform.model_copy(update={"allowed_providers": allowed})
-        )
+        head.allowed_providers = base.gate.platform.allowed_providers
     reach(repo, found, base, head)
     return found, base, head
 
