@@ -29,3 +29,10 @@ def repo_relative(repo: Path, paths: tuple[str, ...]) -> list[str]:
         except ValueError:
             raise SsopsError(f"{p} is outside the repository {root}") from None
     return out
+
+
+def selected_files(tree: WorkTree, repo: Path, paths: tuple[str, ...]) -> list[str] | None:
+    """The files the user named, directories expanded; None (meaning all) when they named none."""
+    if not paths:
+        return None
+    return [f for p in repo_relative(repo, paths) for f in (list(tree.files(p)) or [p])]

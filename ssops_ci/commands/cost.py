@@ -10,7 +10,7 @@ import click
 
 from ssops_ci import requests
 from ssops_ci.changes import ResourceChange
-from ssops_ci.commands import repo_relative, workspace
+from ssops_ci.commands import selected_files, workspace
 from ssops_ci.cost import pricebook
 from ssops_ci.cost.estimate import ResourceCost, resource_cost, usage_for
 from ssops_ci.cost.pricebook import PricingError
@@ -26,10 +26,7 @@ def _money(v: float | None) -> str:
 def breakdown(repo: Path, paths: tuple[str, ...]) -> dict[str, Any]:
     tree, g = workspace(repo)
     prices = pricebook.load(tree)
-    selected = None
-    if paths:
-        selected = [f for p in repo_relative(repo, paths) for f in (list(tree.files(p)) or [p])]
-    loaded = requests.load_all(tree, g.catalog, g.teams, selected)
+    loaded = requests.load_all(tree, g.catalog, g.teams, selected_files(tree, repo, paths))
     if loaded.problems:
         raise InputError(loaded.problems)
     renderer = Renderer(g.catalog, g.platform)
