@@ -9,14 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from ssops_ci.changes import ResourceChange
+from ssops_ci.fmt import money
 from ssops_ci.report import Report, StackReport
 from ssops_ci.risk_rules import RiskRules, When
 from ssops_ci.teams import Teams
 from ssops_ci.verdict import Decision, Risk, Tier, rank
-
-
-def money(v: float) -> str:
-    return f"{'-' if v < 0 else '+'}${abs(v):,.2f}"
 
 
 def _stack_facts(s: StackReport) -> dict[str, Any]:
@@ -32,7 +29,7 @@ def _stack_facts(s: StackReport) -> dict[str, Any]:
         "blocking_count": len(blocking),
         "blocking_checks": ", ".join(sorted({f.check_id for f in blocking})) or "none",
         "waived_checks": ", ".join(sorted({f.check_id for f in s.findings if f.waived})) or "none",
-        "monthly_delta": money(cost.monthly_delta) if cost else "unknown",
+        "monthly_delta": money(cost.monthly_delta, signed=True) if cost else "unknown",
         "monthly_before": money(cost.monthly_before) if cost else "unknown",
         "monthly_after": money(cost.monthly_after) if cost else "unknown",
         "action": "",
@@ -113,7 +110,7 @@ def assess(report: Report, rules: RiskRules) -> Risk:
         "governance_paths": ", ".join(report.governance_paths),
         "template_reach": reach,
         "stacks": len(report.stacks),
-        "monthly_delta": money(delta),
+        "monthly_delta": money(delta, signed=True),
     }
     for rule in rules.pr_rules:
         w = rule.when

@@ -16,11 +16,8 @@ from ssops_ci.cost.estimate import ResourceCost, resource_cost, usage_for
 from ssops_ci.cost.pricebook import PricingError
 from ssops_ci.engines.static import resolved
 from ssops_ci.errors import InputError, SsopsError
+from ssops_ci.fmt import money
 from ssops_ci.render import Renderer
-
-
-def _money(v: float | None) -> str:
-    return "-" if v is None else f"${v:,.2f}"
 
 
 def breakdown(repo: Path, paths: tuple[str, ...]) -> dict[str, Any]:
@@ -85,14 +82,14 @@ def run(repo: Path, paths: tuple[str, ...], as_json: bool) -> int:
             click.echo(f"  {r['address']}" + ("  (not priced)" if r["status"] == "not-priced" else ""))
             for c in r["components"]:
                 qty = "usage unknown" if c["quantity"] is None else f"{c['quantity']:,.2f} {c['unit']}"
-                cost = "-" if c["monthly_cost"] is None else _money(c["monthly_cost"])
+                cost = "-" if c["monthly_cost"] is None else money(c["monthly_cost"])
                 click.echo(f"    {c['name']:<62} {qty:>24} {cost:>12}")
                 if c["usage"]:
                     click.echo(f"      ({c['usage']})")
-        click.echo(f"  {'monthly':<62} {'':>24} {_money(s['monthly']):>12}\n")
+        click.echo(f"  {'monthly':<62} {'':>24} {money(s['monthly']):>12}\n")
     click.secho("teams", bold=True)
     for team, t in sorted(doc["teams"].items()):
-        budget = f" of {_money(t['budget'])} budget" if t["budget"] is not None else ""
-        click.echo(f"  {team:<20} {_money(t['monthly']):>12}{budget} ({t['stacks']} stack(s))")
-    click.echo(f"  {'total':<20} {_money(doc['monthly']):>12}")
+        budget = f" of {money(t['budget'])} budget" if t["budget"] is not None else ""
+        click.echo(f"  {team:<20} {money(t['monthly']):>12}{budget} ({t['stacks']} stack(s))")
+    click.echo(f"  {'total':<20} {money(doc['monthly']):>12}")
     return 0

@@ -18,6 +18,7 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from ssops_ci import __version__
+from ssops_ci.fmt import money
 from ssops_ci.report import Report, StackReport
 from ssops_ci.verdict import TIERS, rank
 
@@ -59,13 +60,6 @@ def code(value: Any, limit: int = 120) -> Markup:
     # Markdown still parses inline HTML's content, so Markdown punctuation is escaped here too.
     body = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)).replace("@", "@\u200b").replace("\n", "⏎")
     return Markup(f"<code>{body}</code>")  # noqa: S704 - body is escaped just above
-
-
-def money(v: float | None, signed: bool = False) -> str:
-    if v is None:
-        return "n/a"
-    sign = ("+" if v > 0 else "−" if v < 0 else "±") if signed else ("−" if v < 0 else "")
-    return f"{sign}${abs(v):,.2f}"
 
 
 def pre(text: str) -> Markup:

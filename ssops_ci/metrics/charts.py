@@ -6,6 +6,8 @@ import html
 
 from markupsafe import Markup
 
+from ssops_ci.fmt import duration, money
+
 PALETTE = {"low": "#1a7f37", "medium": "#9a6700", "high": "#bc4c00", "blocked": "#cf222e", "all": "#0969da"}
 
 
@@ -78,9 +80,7 @@ def split(parts_: list[tuple[str, float]], *, width: int = 560, title: str = "")
 
 def _fmt(value: float, unit: str) -> str:
     if unit == "$":
-        return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+        return money(value)
     if unit == "h":
-        if value >= 1:
-            return f"{value:.1f} h"
-        return f"{value * 60:.0f} min" if value * 60 >= 1 else f"{value * 3600:.0f} s"
+        return duration(value)
     return f"{value:g}{unit}"

@@ -7,6 +7,7 @@ from importlib import resources
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
+from ssops_ci.fmt import duration
 from ssops_ci.metrics import Lead, Metrics
 from ssops_ci.metrics.charts import PALETTE, bars, split
 
@@ -18,14 +19,6 @@ def _lead_items(leads: dict[str, object]) -> list[tuple[str, float]]:
             items.append((f"{tier} median ({lead.count})", lead.median_hours or 0.0))  # type: ignore[attr-defined]
             items.append((f"{tier} p90", lead.p90_hours or 0.0))  # type: ignore[attr-defined]
     return items
-
-
-def _hours(h: float | None) -> str:
-    if h is None:
-        return "–"
-    if h >= 1:
-        return f"{h:.1f} h"
-    return f"{h * 60:.0f} min" if h * 60 >= 1 else f"{h * 3600:.0f} s"
 
 
 def html(m: Metrics, source: str, problems: list[str]) -> str:
@@ -48,7 +41,7 @@ def html(m: Metrics, source: str, problems: list[str]) -> str:
         source=source,
         problems=problems,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        lead_all=_hours(m.lead_to_apply["all"].median_hours),
+        lead_all=duration(m.lead_to_apply["all"].median_hours),
         cost_total=f"${sum(m.cost_added.values()):,.2f}",
         chart_merge=bars(_lead_items(dict(m.lead_to_merge)), unit="h", colours=tier_colours(m.lead_to_merge)),
         chart_apply=bars(_lead_items(dict(m.lead_to_apply)), unit="h", colours=tier_colours(m.lead_to_apply)),
@@ -70,7 +63,7 @@ def text(m: Metrics, problems: list[str]) -> str:
         lines.append(f"lead time {label}:")
         for tier, lead in leads.items():
             if lead.count:
-                median, p90 = _hours(lead.median_hours), _hours(lead.p90_hours)
+                median, p90 = duration(lead.median_hours), duration(lead.p90_hours)
                 lines.append(f"  {tier:<7} n={lead.count:<3} median {median:>8}   p90 {p90:>8}")
     lines.append("denial reasons: " + (", ".join(f"{k} ({v})" for k, v in m.denials[:8]) or "none"))
     lines.append("monthly cost added: " + (", ".join(f"{t} ${v:,.2f}" for t, v in m.cost_added.items()) or "none"))
