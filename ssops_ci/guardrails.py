@@ -10,7 +10,8 @@ from typing import Any
 from ssops_ci.catalog import Catalog
 from ssops_ci.changes import ResourceChange
 from ssops_ci.errors import Problem
-from ssops_ci.findings import Finding
+from ssops_ci.findings import Finding, Severity
+from ssops_ci.fmt import money
 from ssops_ci.policyset import GUARDRAILS, Guardrails, ParamRule, Quota
 from ssops_ci.requests import Request
 
@@ -54,8 +55,21 @@ def _violation(rule: ParamRule, value: Any) -> str | None:
     return None
 
 
-def _at(req: Request, field: str) -> tuple[str, int]:
-    return req.path, req.position(field)[0]
+def _on_request(
+    req: Request, stack: str, field: str, check_id: str, severity: Severity, message: str, fix: str
+) -> Finding:
+    """A blocking guardrail finding pointing at the request line the developer has to change."""
+    return Finding(
+        source="guardrail",
+        check_id=check_id,
+        severity=severity,
+        stack=stack,
+        file=req.path,
+        line=req.position(field)[0],
+        message=message,
+        remediation=fix,
+        blocking=True,
+    )
 
 
 def request_findings(req: Request, stack: str, g: Guardrails) -> list[Finding]:
@@ -66,53 +80,44 @@ def request_findings(req: Request, stack: str, g: Guardrails) -> list[Finding]:
             why = _violation(rule, value)
             if why is None:
                 continue
-            file, line = _at(req, f"spec.{param}")
             where = "any environment" if scope == "all" else req.environment
             out.append(
-                Finding(
-                    source="guardrail",
-                    check_id=f"guardrail.param.{scope}.{req.kind}.{param}",
-                    severity=rule.severity,
-                    stack=stack,
-                    file=file,
-                    line=line,
-                    message=f"spec.{param}: {shown(value)} is not allowed for {req.kind} in {where} ({why})",
-                    remediation=rule.message or f"change spec.{param} in {req.path}: {why}",
-                    blocking=True,
+                _on_request(
+                    req,
+                    stack,
+                    f"spec.{param}",
+                    f"guardrail.param.{scope}.{req.kind}.{param}",
+                    rule.severity,
+                    f"spec.{param}: {shown(value)} is not allowed for {req.kind} in {where} ({why})",
+                    rule.message or f"change spec.{param} in {req.path}: {why}",
                 )
             )
     meta_values = {"costCenter": req.cost_center, "description": req.description}
     for name, mrule in g.metadata.items():
         value = meta_values[name]
         if not re.fullmatch(mrule.pattern, value):
-            file, line = _at(req, f"metadata.{name}")
             out.append(
-                Finding(
-                    source="guardrail",
-                    check_id=f"guardrail.metadata.{name}",
-                    severity="medium",
-                    stack=stack,
-                    file=file,
-                    line=line,
-                    message=f"metadata.{name} {value!r} does not match {mrule.pattern}",
-                    remediation=mrule.message,
-                    blocking=True,
+                _on_request(
+                    req,
+                    stack,
+                    f"metadata.{name}",
+                    f"guardrail.metadata.{name}",
+                    "medium",
+                    f"metadata.{name} {value!r} does not match {mrule.pattern}",
+                    mrule.message,
                 )
             )
     words = set(req.name.split("-")) & {w.lower() for w in g.naming.reserved_words}
     if words:
-        file, line = _at(req, "metadata.name")
         out.append(
-            Finding(
-                source="guardrail",
-                check_id="guardrail.naming.reserved",
-                severity="medium",
-                stack=stack,
-                file=file,
-                line=line,
-                message=f"metadata.name {req.name!r} uses reserved word(s): {', '.join(sorted(words))}",
-                remediation=g.naming.message,
-                blocking=True,
+            _on_request(
+                req,
+                stack,
+                "metadata.name",
+                "guardrail.naming.reserved",
+                "medium",
+                f"metadata.name {req.name!r} uses reserved word(s): {', '.join(sorted(words))}",
+                g.naming.message,
             )
         )
     return out
@@ -131,20 +136,17 @@ def quota_findings(req: Request, stack: str, team_requests: Iterable[Request], g
             continue
         count = sum(1 for r in team if _applies(q, r))
         if count > q.max_per_team:
-            file, line = _at(req, "kind")
             env = "all environments" if q.environment == "all" else q.environment
             out.append(
-                Finding(
-                    source="guardrail",
-                    check_id=f"guardrail.quota.{q.kind}.{q.environment}",
-                    severity="high",
-                    stack=stack,
-                    file=file,
-                    line=line,
-                    message=f"team {req.team} would run {count} {q.kind} in {env}; the quota is {q.max_per_team}",
-                    remediation=q.message
+                _on_request(
+                    req,
+                    stack,
+                    "kind",
+                    f"guardrail.quota.{q.kind}.{q.environment}",
+                    "high",
+                    f"team {req.team} would run {count} {q.kind} in {env}; the quota is {q.max_per_team}",
+                    q.message
                     or f"consolidate, or remove an unused {q.kind}; a higher quota is a change to {GUARDRAILS}",
-                    blocking=True,
                 )
             )
     return out
@@ -198,8 +200,8 @@ def budget_findings(
         severity=g.budgets.severity if over else "low",
         stack=stacks[0],
         message=(
-            f"team {team} would spend ${after:,.2f}/month against a budget of ${budget:,.2f} "
-            f"(${before:,.2f} before this change)"
+            f"team {team} would spend {money(after)}/month against a budget of {money(budget)} "
+            f"({money(before)} before this change)"
         ),
         remediation=(
             "choose smaller sizes or remove unused resources, or ask the platform team to raise the budget "
