@@ -69,6 +69,20 @@ def record(repo: Repo, sha: str) -> dict[str, str]:
     return {k: v.get("state") for k, v in data["stacks"].items()}
 
 
+def apply_in_background(repo: Repo, sha: str, tf_env: dict[str, str], slow_seconds: int) -> subprocess.Popen[str]:
+    """`ssops-ci apply` as its own process group (so a test can kill it, terraform included) with the
+    slow stack sleeping `slow_seconds` mid-apply."""
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": tf_env["TF_CLI_CONFIG_FILE"], "SSOPS_TEST_SLEEP": str(slow_seconds)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ssops_ci", "apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def test_one_failing_stack_does_not_stop_the_others_and_the_pr_is_told(tfrepo: Repo) -> None:
     r = git.Repo(tfrepo.root)
     forge = LocalForge(r)
@@ -95,14 +109,7 @@ def test_one_failing_stack_does_not_stop_the_others_and_the_pr_is_told(tfrepo: R
 
 def test_a_killed_apply_is_finished_by_the_next_run(tfrepo: Repo, tf_env: dict[str, str]) -> None:
     sha = merge(tfrepo, three())
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": tf_env["TF_CLI_CONFIG_FILE"], "SSOPS_TEST_SLEEP": "60"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ssops_ci", "apply", "--sha", sha, "--repo", str(tfrepo.root), "--forge", "local"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc = apply_in_background(tfrepo, sha, tf_env, slow_seconds=60)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         states = record(tfrepo, sha)
@@ -133,14 +140,7 @@ def test_a_killed_apply_is_finished_by_the_next_run(tfrepo: Repo, tf_env: dict[s
 
 def test_two_applies_racing_for_one_stack(tfrepo: Repo, tf_env: dict[str, str]) -> None:
     sha = merge(tfrepo, three())
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": tf_env["TF_CLI_CONFIG_FILE"], "SSOPS_TEST_SLEEP": "6"}
-    first = subprocess.Popen(
-        [sys.executable, "-m", "ssops_ci", "apply", "--sha", sha, "--repo", str(tfrepo.root), "--forge", "local"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = apply_in_background(tfrepo, sha, tf_env, slow_seconds=6)
     deadline = time.monotonic() + 60
     while record(tfrepo, sha).get("payments/slow") != "running" and time.monotonic() < deadline:
         time.sleep(0.1)

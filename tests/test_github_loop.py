@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ssops_ci import comment
 from ssops_ci.cli import cli
@@ -211,6 +211,12 @@ def test_huge_comment_stays_under_githubs_limit(world: World) -> None:
     assert "were left out" in c["body"] or "Details are shortened" in c["body"]
 
 
+def _cli_evaluate(world: World, n: int, api_url: str) -> Result:
+    """`ssops-ci pr evaluate N` as a workflow runs it, against the GitHub API at `api_url`."""
+    args = ["pr", "evaluate", str(n), "--repo", str(world.ci.working_dir), "--forge", "github"]
+    return CliRunner().invoke(cli, [*args, "--github-repo", "acme/ssops", "--api-url", api_url])
+
+
 def test_unreachable_api_fails_clearly_and_merges_nothing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     world.branch_with("jobs", QUEUE)
     n = world.double.open_pr("jobs", "alice")
@@ -223,22 +229,7 @@ def test_unreachable_api_fails_clearly_and_merges_nothing(world: World, monkeypa
     with pytest.raises(ForgeError, match="could not read pull request #1 after 2 attempts"):
         Loop(world.ci, dead).evaluate(n)
     monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "pr",
-            "evaluate",
-            str(n),
-            "--repo",
-            str(world.ci.working_dir),
-            "--forge",
-            "github",
-            "--github-repo",
-            "acme/ssops",
-            "--api-url",
-            "http://127.0.0.1:9",
-        ],
-    )
+    result = _cli_evaluate(world, n, "http://127.0.0.1:9")
     assert result.exit_code == 1
     assert "error: could not read pull request #1" in result.stderr and "Nothing was merged" in result.stderr
     assert not world.double.prs[n].merged
@@ -249,22 +240,7 @@ def test_cli_evaluate_through_the_double(world: World, monkeypatch: pytest.Monke
     n = world.double.open_pr("jobs", "alice")
     world.fetch()
     monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
-    result = CliRunner().invoke(
-        cli,
-        [
-            "pr",
-            "evaluate",
-            str(n),
-            "--repo",
-            str(world.ci.working_dir),
-            "--forge",
-            "github",
-            "--github-repo",
-            "acme/ssops",
-            "--api-url",
-            world.double.url,
-        ],
-    )
+    result = _cli_evaluate(world, n, world.double.url)
     assert result.exit_code == 0, result.stderr
     assert "low risk" in result.stdout and "merged" in result.stdout
     assert world.double.prs[n].merged
