@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
+
+import click
 
 from ssops_ci import gate
 from ssops_ci.errors import SsopsError
@@ -36,3 +40,20 @@ def selected_files(tree: WorkTree, repo: Path, paths: tuple[str, ...]) -> list[s
     if not paths:
         return None
     return [f for p in repo_relative(repo, paths) for f in (list(tree.files(p)) or [p])]
+
+
+class ProgressBar:
+    """A progress bar on stderr (stdout may be JSON), shown only past a handful of stacks."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 5:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="planning stacks", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(1)
+        if done == total:
+            self.bar.__exit__(None, None, None)

@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 from ssops_ci import pipeline, sarif
-from ssops_ci.commands.plan import _Bar
+from ssops_ci.commands import ProgressBar
 from ssops_ci.report import Report
 from ssops_ci.tree import open_repo
 
@@ -32,7 +32,7 @@ def findings_text(report: Report) -> str:
 
 
 def run(repo_dir: Path, base: str, head: str, sarif_out: Path | None, json_out: Path | None) -> int:
-    planned = pipeline.evaluate(open_repo(repo_dir), base, head, engine="static", progress=_Bar())
+    planned = pipeline.evaluate(open_repo(repo_dir), base, head, engine="static", progress=ProgressBar())
     report = planned.report
     if sarif_out:
         sarif_out.write_text(sarif.dumps(report), encoding="utf-8")

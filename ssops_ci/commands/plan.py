@@ -2,33 +2,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from ssops_ci import comment, pipeline, planner
 from ssops_ci import report as report_mod
+from ssops_ci.commands import ProgressBar
 from ssops_ci.report import Report
 from ssops_ci.tree import open_repo
-
-
-class _Bar:
-    """A progress bar on stderr (stdout may be JSON), shown only past a handful of stacks."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if total <= 5:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="planning stacks", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(1)
-        if done == total:
-            self.bar.__exit__(None, None, None)
 
 
 def write_outputs(report: Report, json_out: Path | None, comment_out: Path | None = None) -> None:
@@ -61,7 +43,9 @@ def run(
         found, _, _ = planner.affected_stacks(repo, base, head)
         click.echo(json.dumps(planner.matrix(found)))
         return 0
-    report = pipeline.evaluate(repo, base, head, engine=engine, only=list(stacks) or None, progress=_Bar()).report
+    report = pipeline.evaluate(
+        repo, base, head, engine=engine, only=list(stacks) or None, progress=ProgressBar()
+    ).report
     write_outputs(report, json_out, comment_out)
     return 1 if any(s.status == "error" for s in report.stacks) else 0
 
