@@ -12,6 +12,7 @@ from ssops_ci.changes import ResourceChange, action_counts
 from ssops_ci.cost.estimate import StackCost, Totals, totals
 from ssops_ci.errors import SsopsError
 from ssops_ci.findings import Finding
+from ssops_ci.fmt import money
 from ssops_ci.verdict import Decision, Risk
 
 REPORT_VERSION = 1
@@ -117,7 +118,8 @@ def summary_text(report: Report) -> str:
         lines.append(f"risk: {report.risk.tier} - {report.decision.next_step}")
     if report.cost:
         c = report.cost
-        lines.append(f"cost: ${c.monthly_before:,.2f} -> ${c.monthly_after:,.2f} a month ({c.monthly_delta:+,.2f})")
+        delta = money(c.monthly_delta, signed=True)
+        lines.append(f"cost: {money(c.monthly_before)} -> {money(c.monthly_after)} a month ({delta})")
     if report.governance_paths:
         lines.append(f"governance change: {', '.join(report.governance_paths)}")
     if not report.stacks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
     rows = [line.split() for line in result.stdout.splitlines()]
     assert ["search/indexer", "request-changed", "0", "1", "0", "0", "low"] in rows
     assert "9 stack(s): 0 to create, 9 to update, 0 to replace, 0 to destroy" in result.stdout
+    assert re.search(r"^cost: \$[\d,]+\.\d\d -> \$[\d,]+\.\d\d a month \([+−±]\$[\d,]+\.\d\d\)$", result.stdout, re.M)
     assert "planning stacks" in result.stderr
 
 

@@ -75,6 +75,7 @@ def test_medium_needs_a_team_member_on_the_current_head(gitrepo: Callable[..., R
 
 def test_blocked_exits_1_and_never_merges(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
+    assert "no pull requests yet" in run(repo, "pr", "list").stdout
     branch(
         repo,
         "site",

@@ -73,7 +73,10 @@ def approve(repo_dir: Path, number: int, user: str, request_changes: bool) -> in
 
 def list_prs(repo_dir: Path) -> int:
     _, forge = _local(repo_dir)
-    for pr in forge.all_prs():
+    prs = forge.all_prs()
+    if not prs:
+        click.echo("no pull requests yet; open one with `ssops-ci pr open BRANCH --as USER`")
+    for pr in prs:
         labels = ", ".join(forge.record(pr.number)["labels"])
         states = forge.statuses(pr.head_sha)
         click.echo(
