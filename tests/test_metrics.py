@@ -88,6 +88,20 @@ def test_since_filters_by_opening_date() -> None:
     assert metrics.percentile([], 50) is None
 
 
+def test_lead_times_of_seconds_keep_their_precision() -> None:
+    # An auto-merged PR can take seconds; rounding hours too early would show them as 0 s.
+    t = "2026-11-20T09:00:{:02d}+00:00"
+    events = [
+        {"time": t.format(0), "event": "open", "actor": "alice", "pr": 1},
+        {"time": t.format(3), "event": "merge", "actor": "ci", "pr": 1, "merged": True, "merge_sha": "m1"},
+        {"time": t.format(10), "event": "open", "actor": "bob", "pr": 2},
+        {"time": t.format(11), "event": "merge", "actor": "ci", "pr": 2, "merged": True, "merge_sha": "m2"},
+    ]
+    lead = metrics.compute(events).lead_to_merge["all"]
+    assert lead.median_hours == pytest.approx(2 / 3600, rel=1e-3)
+    assert lead.p90_hours == pytest.approx(3 / 3600, rel=1e-3)
+
+
 def _write(tmp_path: Path, events: list[dict[str, Any]]) -> Path:
     path = tmp_path / ".ssops/audit.jsonl"
     path.parent.mkdir(parents=True)

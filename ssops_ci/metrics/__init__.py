@@ -114,8 +114,8 @@ def _lead(stories_: list[PrStory], until: str) -> dict[str, Lead]:
         ]
         out[tier] = Lead(
             count=len(hours),
-            median_hours=round(statistics.median(hours), 3) if hours else None,
-            p90_hours=round(p, 3) if (p := percentile(hours, 90)) is not None else None,
+            median_hours=round(statistics.median(hours), 6) if hours else None,
+            p90_hours=round(p, 6) if (p := percentile(hours, 90)) is not None else None,
         )
     return out
 
