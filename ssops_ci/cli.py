@@ -38,6 +38,11 @@ def guarded(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except OSError as e:
+            # A path the user gave that can't be read or written is their input, not our bug.
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}; check the path and its permissions", err=True)
+            sys.exit(1)
         except Exception as e:
             if os.environ.get("SSOPS_DEBUG"):
                 raise

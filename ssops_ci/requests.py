@@ -65,19 +65,21 @@ def is_request_path(path: str) -> bool:
     return path.startswith(ROOT + "/") and path.endswith(SUFFIXES)
 
 
+NAME_RULE = "lowercase letters, digits and single dashes (2-40 chars)"
+
+
+def valid_name(value: str) -> bool:
+    return bool(_NAME.fullmatch(value)) and 2 <= len(value) <= 40
+
+
 def _path_problems(path: str) -> tuple[str, str] | Problem:
     p = PurePosixPath(path)
     if len(p.parts) != 3 or p.parts[0] != ROOT or p.suffix not in SUFFIXES:
         return Problem(path, 1, 1, "requests live at requests/<team>/<name>.yaml; move the file there")
     team, name = p.parts[1], p.stem
     for what, value in (("team folder", team), ("file name", name)):
-        if not (_NAME.fullmatch(value) and 2 <= len(value) <= 40):
-            return Problem(
-                path,
-                1,
-                1,
-                f"{what} '{value}' must be lowercase letters, digits and single dashes (2-40 chars)",
-            )
+        if not valid_name(value):
+            return Problem(path, 1, 1, f"{what} '{value}' must be {NAME_RULE}")
     return team, name
 
 

@@ -128,6 +128,19 @@ def test_new_writes_a_valid_request_that_matches_its_schema(repo: Path, tmp_path
     assert again.exit_code == 1 and "already exists" in again.stderr
     unknown = run("new", "Mongo", "--team", "search", "--name", "x1", "--env", "dev", "--repo", str(repo))
     assert "unknown kind 'Mongo'" in unknown.stderr
+    traversal = run("new", "Queue", "--team", "search", "--name", "../x", "--env", "dev", "--repo", str(repo))
+    assert traversal.exit_code == 1
+    assert traversal.stderr.startswith("error: --name '../x' must be lowercase letters, digits and single dashes")
+    assert not (repo / "requests/x.yaml").exists()
+
+
+def test_an_unwritable_output_path_is_a_clear_error(repo: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run("schema", "--repo", str(repo), "--out", str(blocker / "schemas"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {blocker / 'schemas'}: Not a directory; check the path")
+    assert "internal error" not in result.stderr
 
 
 def test_broken_template_declaration_fails_closed(repo: Path) -> None:

@@ -50,6 +50,8 @@ def run(repo: Path, kind_name: str, team: str, name: str, env: str, cost_center:
         raise SsopsError(f"unknown kind {kind_name!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
     if team not in g.teams.teams:
         raise SsopsError(f"team {team!r} is not in policies/teams.yaml; known teams: {', '.join(g.teams.teams)}")
+    if not requests.valid_name(name):
+        raise SsopsError(f"--name {name!r} must be {requests.NAME_RULE}, e.g. orders-db")
     cc = cost_center or g.teams.teams[team].cost_center
     if not cc:
         raise SsopsError(f"team {team} has no default cost center; pass --cost-center")
