@@ -156,3 +156,20 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert dom.count('class="bar"') >= 12
     assert 'id="kpi-no-human">67%<' in dom
     assert "@acme/platform" in dom and "CKV_AWS_70" in dom
+    # The layout, measured by the browser: nothing may run off the side of a slide-sized window.
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        html.read_text().replace(
+            "</body>",
+            "<script>document.body.dataset.overflow = String("
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth)</script></body>",
+        )
+    )
+    for width in (1280, 1024):
+        measured = subprocess.run(
+            [chromium, *flags, f"--window-size={width},900", "--dump-dom", probe.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        ).stdout
+        assert 'data-overflow="0"' in measured, f"the report is wider than a {width}px window"
