@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
 
 def money(v: float | None, signed: bool = False) -> str:
     """`$1,234.50`; signed shows the direction of a delta (+, −, or ± for none)."""
     if v is None:
         return "n/a"
+    # Half-up on the shortest decimal form, like a bill (and Infracost): 5 GB x $0.115 reads $0.58, not the
+    # $0.57 that binary rounding of 0.575 would give.
+    cents = Decimal(repr(abs(v))).quantize(CENT, rounding=ROUND_HALF_UP)
     sign = ("+" if v > 0 else "−" if v < 0 else "±") if signed else ("−" if v < 0 else "")
-    return f"{sign}${abs(v):,.2f}"
+    return f"{sign}${cents:,.2f}"
 
 
 def duration(hours: float | None) -> str:

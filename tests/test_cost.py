@@ -12,7 +12,7 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci import pipeline, tfplan
+from ssops_ci import fmt, pipeline, tfplan
 from ssops_ci.changes import ResourceChange
 from ssops_ci.cli import cli
 from ssops_ci.cost import pricebook
@@ -148,6 +148,22 @@ def test_lambda_matches_infracost_on_its_reference_plan() -> None:
     ]
 
 
+def test_rds_storage_price_matches_infracost_golden() -> None:
+    """Infracost prices the 5 GB gp2 volumes of its v0.14 reference plan's databases at $0.58 a month."""
+    golden = (SHARED / "plans/infracost_expected/breakdown_terraform_v0_14.golden").read_text()
+    plan = tfplan.loads((SHARED / "plans/infracost__terraform_v0.14_plan.json").read_bytes())
+    dbs = [c.after for c in plan if c.type == "aws_db_instance" and c.after]
+    lines = [line for line in golden.splitlines() if "Storage (general purpose SSD, gp2)" in line and " 5  GB" in line]
+    assert len(dbs) == len(lines) == 2
+    assert sorted(db["storage_type"] for db in dbs) == ["(known after apply)", "gp2"]
+    for db, line in zip(dbs, lines, strict=True):
+        # One is an update with gp2; the new one's type is known only after apply: both sides assume gp2.
+        assert db["storage_type"] in ("gp2", "(known after apply)")
+        # The catalog prices Postgres only; the engine does not change the storage price.
+        ours = monthly("aws_db_instance", {**db, "engine": "postgres", "instance_class": "db.t4g.micro"})
+        assert fmt.money(ours["Storage (gp2)"]) == line.split()[-1] == "$0.58"
+
+
 def test_destroy_costs_nothing_after() -> None:
     before = {
         "engine": "postgres",
@@ -172,6 +188,53 @@ def test_unknown_values_are_not_zero() -> None:
     )
     assert got["Database instance (on-demand, Single-AZ)"] is None
     assert got["Storage (gp2)"] is None
+
+
+@pytest.mark.parametrize(
+    ("rtype", "attrs", "name", "why"),
+    [
+        (
+            "aws_db_instance",
+            {"engine": "(known after apply)", "instance_class": "db.t4g.small", "allocated_storage": 20},
+            "Database instance (on-demand, Single-AZ)",
+            "the instance class or engine is known only after apply",
+        ),
+        (
+            "aws_elasticache_replication_group",
+            {"node_type": "(known after apply)", "num_cache_clusters": 2},
+            "ElastiCache Redis (on-demand)",
+            "the node type is known only after apply",
+        ),
+    ],
+)
+def test_a_price_that_depends_on_an_unknown_value_is_shown_and_counted(
+    rtype: str, attrs: dict[str, Any], name: str, why: str
+) -> None:
+    change = ResourceChange(address=f"{rtype}.x", type=rtype, action="create", after=attrs)
+    cost = resource_cost(change, PRICES, (None, US), ({}, {}))
+    [comp] = [c for c in cost.components if c.name == name]
+    assert (comp.quantity, comp.unit_price, comp.monthly_cost, comp.usage) == (None, None, None, why)
+    assert cost.unknown_components >= 1
+
+
+def test_an_unknown_storage_type_is_priced_as_the_providers_default() -> None:
+    attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "allocated_storage": 100}
+    unknown = resource_cost(
+        ResourceChange(
+            address="aws_db_instance.x",
+            type="aws_db_instance",
+            action="create",
+            after={**attrs, "storage_type": "(known after apply)"},
+        ),
+        PRICES,
+        (None, US),
+        ({}, {}),
+    )
+    [storage] = [c for c in unknown.components if c.name.startswith("Storage")]
+    assert (storage.name, storage.monthly_cost) == ("Storage (gp2)", pytest.approx(11.50))
+    assert storage.usage == "storage type known only after apply; priced as gp2, the provider's default"
+    assert monthly("aws_db_instance", {**attrs, "iops": 1000})["Storage (io1)"] == pytest.approx(12.50)
+    assert monthly("aws_db_instance", attrs)["Storage (gp2)"] == pytest.approx(11.50)
 
 
 def test_every_rendered_resource_type_is_priced_or_free() -> None:

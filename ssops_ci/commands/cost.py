@@ -81,7 +81,7 @@ def run(repo: Path, paths: tuple[str, ...], as_json: bool) -> int:
                 continue
             click.echo(f"  {r['address']}" + ("  (not priced)" if r["status"] == "not-priced" else ""))
             for c in r["components"]:
-                qty = "usage unknown" if c["quantity"] is None else f"{c['quantity']:,.2f} {c['unit']}"
+                qty = "unknown" if c["quantity"] is None else f"{c['quantity']:,.2f} {c['unit']}"
                 cost = "-" if c["monthly_cost"] is None else money(c["monthly_cost"])
                 click.echo(f"    {c['name']:<62} {qty:>24} {cost:>12}")
                 if c["usage"]:

@@ -84,7 +84,9 @@ def diff_pair(before: Any, after: Any, limit: int = 120) -> tuple[Markup | str, 
     return code(prefix + b[start : start + limit], limit + 2), code(prefix + a[start : start + limit], limit + 2)
 
 
-def unit_price(v: float) -> str:
+def unit_price(v: float | None) -> str:
+    if v is None:
+        return "—"
     whole, _, frac = f"{v:.10f}".rstrip("0").partition(".")
     return f"${int(whole):,}.{frac.ljust(2, '0')}"
 

@@ -87,17 +87,24 @@ class PriceBook:
     path: str
     data: PriceFile
 
-    def price(self, key: str, *dims: str) -> Price:
+    def entry(self, key: str) -> PriceEntry:
         entry = self.data.prices.get(key)
         if entry is None:
             raise PricingError(f"{self.path}: prices.{key} is missing; add it (see the AWS price list)")
+        return entry
+
+    def source(self, entry: PriceEntry) -> str:
+        return self.data.sources[entry.source]
+
+    def price(self, key: str, *dims: str) -> Price:
+        entry = self.entry(key)
         value: Any = entry.values
         for dim in dims:
             if not isinstance(value, dict) or dim not in value:
                 where = ".".join(dims)
                 raise PricingError(f"{self.path}: prices.{key}.values.{where} is missing; add its on-demand price")
             value = value[dim]
-        return Price(float(value), entry.unit, self.data.sources[entry.source])
+        return Price(float(value), entry.unit, self.source(entry))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ class Component(BaseModel):
     name: str
     unit: str
     quantity: float | None  # None: depends on usage or on values only known after apply
-    unit_price: float
+    unit_price: float | None  # None: which price applies is itself known only after apply
     monthly_cost: float | None
     usage: str | None = None  # the assumption that produced the quantity, shown next to it
     source: str
@@ -82,8 +82,23 @@ class Builder:
                 quantity=qty,
                 unit_price=price.amount,
                 monthly_cost=None if qty is None else round(qty * price.amount, 6),
-                usage=usage,
+                usage=usage if usage or qty is not None else "the quantity is known only after apply",
                 source=price.source,
+            )
+        )
+
+    def unknown(self, name: str, key: str, why: str) -> None:
+        """A component that will be billed at a price we can't pick yet: shown and counted, never $0."""
+        entry = self.book.entry(key)
+        self.out.append(
+            Component(
+                name=name,
+                unit=entry.unit,
+                quantity=None,
+                unit_price=None,
+                monthly_cost=None,
+                usage=why,
+                source=self.book.source(entry),
             )
         )
 
@@ -100,28 +115,31 @@ class Builder:
 def db_instance(a: dict[str, Any], b: Builder) -> None:
     multi = a.get("multi_az") is True
     dep = "multi-az" if multi else "single-az"
-    cls = a.get("instance_class")
-    engine = str(a.get("engine") or "postgres")
+    cls, engine = a.get("instance_class"), a.get("engine") or "postgres"
     label = "Multi-AZ" if multi else "Single-AZ"
-    if _known(cls):
+    if _known(cls) and _known(engine):
         b.add(
             f"Database instance (on-demand, {label}, {cls})",
             "rds_instance_hour",
-            (engine, dep, str(cls)),
+            (str(engine), dep, str(cls)),
             HOURS_PER_MONTH,
         )
     else:
-        b.add(
+        b.unknown(
             f"Database instance (on-demand, {label})",
             "rds_instance_hour",
-            (engine, dep, "db.t4g.micro"),
-            None,
-            usage="instance class is known only after apply",
+            "the instance class or engine is known only after apply",
         )
-    stype = str(a.get("storage_type") or "gp2")
-    gb = _num(a, "allocated_storage")
-    b.add(f"Storage ({stype})", "rds_storage_gb_month", (dep, stype), gb)
     iops = _num(a, "iops")
+    stype, note = a.get("storage_type"), None
+    if not _known(stype):
+        # The AWS provider's default, which Infracost assumes too: io1 when IOPS are set, else gp2.
+        default = "io1" if iops else "gp2"
+        if stype is not None:
+            note = f"storage type known only after apply; priced as {default}, the provider's default"
+        stype = default
+    gb = _num(a, "allocated_storage")
+    b.add(f"Storage ({stype})", "rds_storage_gb_month", (dep, str(stype)), gb, usage=note)
     if stype in ("io1", "io2") or (stype == "gp3" and iops):
         baseline = 0.0 if stype != "gp3" else (12000.0 if (gb or 0) >= 400 else 3000.0)
         extra = None if iops is None else max(0.0, iops - baseline)
@@ -144,6 +162,8 @@ def elasticache_group(a: dict[str, Any], b: Builder) -> None:
             else (f"ElastiCache Redis (on-demand, {node})")
         )
         b.add(label, "elasticache_node_hour", (str(node),), None if nodes is None else nodes * HOURS_PER_MONTH)
+    else:
+        b.unknown("ElastiCache Redis (on-demand)", "elasticache_node_hour", "the node type is known only after apply")
     if (_num(a, "snapshot_retention_limit") or 0) > 0:
         b.per_usage(
             "Backup storage (snapshots beyond one per node)", "elasticache_backup_gb_month", (), "backupStorageGb"
