@@ -152,7 +152,17 @@ class Catalog:
 # ----------------------------------------------------------------------------- request models
 
 NAME_RE = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
-Name = Annotated[str, StringConstraints(pattern=NAME_RE, min_length=2, max_length=40)]
+NAME_MIN, NAME_MAX = 2, 40
+NAME_RULE = f"lowercase letters, digits and single dashes ({NAME_MIN}-{NAME_MAX} chars)"
+Name = Annotated[str, StringConstraints(pattern=NAME_RE, min_length=NAME_MIN, max_length=NAME_MAX)]
+_NAME = re.compile(NAME_RE)
+
+
+def valid_name(value: str) -> bool:
+    """The rule for request names and team folders, for checks made before a model exists (paths, flags)."""
+    return bool(_NAME.fullmatch(value)) and NAME_MIN <= len(value) <= NAME_MAX
+
+
 FreeText = Annotated[str, StringConstraints(max_length=256), AfterValidator(nfc)]
 
 

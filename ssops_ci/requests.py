@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ssops_ci import API_VERSION, yamlsrc
-from ssops_ci.catalog import NAME_RE, Catalog
+from ssops_ci.catalog import NAME_RULE, Catalog, valid_name
 from ssops_ci.errors import InputError, Problem
 from ssops_ci.policyfile import describe
 from ssops_ci.teams import Teams
@@ -18,7 +17,6 @@ from ssops_ci.tree import Tree
 
 ROOT = "requests"
 SUFFIXES = (".yaml", ".yml")
-_NAME = re.compile(NAME_RE)
 
 
 class Request(BaseModel):
@@ -63,13 +61,6 @@ def stack_id_of_path(path: str) -> str | None:
 
 def is_request_path(path: str) -> bool:
     return path.startswith(ROOT + "/") and path.endswith(SUFFIXES)
-
-
-NAME_RULE = "lowercase letters, digits and single dashes (2-40 chars)"
-
-
-def valid_name(value: str) -> bool:
-    return bool(_NAME.fullmatch(value)) and 2 <= len(value) <= 40
 
 
 def _path_problems(path: str) -> tuple[str, str] | Problem:

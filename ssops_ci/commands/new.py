@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ssops_ci import API_VERSION, requests
-from ssops_ci.catalog import Kind
+from ssops_ci.catalog import NAME_RULE, Kind, valid_name
 from ssops_ci.commands import workspace
 from ssops_ci.errors import InputError, SsopsError
 
@@ -50,8 +50,8 @@ def run(repo: Path, kind_name: str, team: str, name: str, env: str, cost_center:
         raise SsopsError(f"unknown kind {kind_name!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
     if team not in g.teams.teams:
         raise SsopsError(f"team {team!r} is not in policies/teams.yaml; known teams: {', '.join(g.teams.teams)}")
-    if not requests.valid_name(name):
-        raise SsopsError(f"--name {name!r} must be {requests.NAME_RULE}, e.g. orders-db")
+    if not valid_name(name):
+        raise SsopsError(f"--name {name!r} must be {NAME_RULE}, e.g. orders-db")
     cc = cost_center or g.teams.teams[team].cost_center
     if not cc:
         raise SsopsError(f"team {team} has no default cost center; pass --cost-center")
