@@ -16,7 +16,7 @@ from ssops_ci import fmt, pipeline, tfplan
 from ssops_ci.changes import ResourceChange
 from ssops_ci.cli import cli
 from ssops_ci.cost import pricebook
-from ssops_ci.cost.estimate import resource_cost, stack_cost
+from ssops_ci.cost.estimate import ResourceCost, resource_cost, stack_cost
 from ssops_ci.cost.pricebook import PricingError
 from ssops_ci.cost.pricers import PRICERS, Usage
 from ssops_ci.errors import InputError
@@ -28,10 +28,14 @@ PRICES = pricebook.load(WorkTree(PROJECT))
 US, EU = PRICES.book("us-east-1"), PRICES.book("eu-west-1")
 
 
-def monthly(rtype: str, attrs: dict[str, Any], book: pricebook.PriceBook = US, **usage: float) -> dict[str, Any]:
+def created(rtype: str, attrs: dict[str, Any], book: pricebook.PriceBook = US, **usage: float) -> ResourceCost:
     change = ResourceChange(address=f"{rtype}.x", type=rtype, action="create", after=attrs)
     used = {k: Usage(v, "test") for k, v in usage.items()}
-    cost = resource_cost(change, PRICES, (None, book), ({}, used))
+    return resource_cost(change, PRICES, (None, book), ({}, used))
+
+
+def monthly(rtype: str, attrs: dict[str, Any], book: pricebook.PriceBook = US, **usage: float) -> dict[str, Any]:
+    cost = created(rtype, attrs, book, **usage)
     return {c.name: c.monthly_cost for c in cost.components} | {"total": cost.monthly_after}
 
 
@@ -210,8 +214,7 @@ def test_unknown_values_are_not_zero() -> None:
 def test_a_price_that_depends_on_an_unknown_value_is_shown_and_counted(
     rtype: str, attrs: dict[str, Any], name: str, why: str
 ) -> None:
-    change = ResourceChange(address=f"{rtype}.x", type=rtype, action="create", after=attrs)
-    cost = resource_cost(change, PRICES, (None, US), ({}, {}))
+    cost = created(rtype, attrs)
     [comp] = [c for c in cost.components if c.name == name]
     assert (comp.quantity, comp.unit_price, comp.monthly_cost, comp.usage) == (None, None, None, why)
     assert cost.unknown_components >= 1
@@ -219,17 +222,7 @@ def test_a_price_that_depends_on_an_unknown_value_is_shown_and_counted(
 
 def test_an_unknown_storage_type_is_priced_as_the_providers_default() -> None:
     attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "allocated_storage": 100}
-    unknown = resource_cost(
-        ResourceChange(
-            address="aws_db_instance.x",
-            type="aws_db_instance",
-            action="create",
-            after={**attrs, "storage_type": "(known after apply)"},
-        ),
-        PRICES,
-        (None, US),
-        ({}, {}),
-    )
+    unknown = created("aws_db_instance", {**attrs, "storage_type": "(known after apply)"})
     [storage] = [c for c in unknown.components if c.name.startswith("Storage")]
     assert (storage.name, storage.monthly_cost) == ("Storage (gp2)", pytest.approx(11.50))
     assert storage.usage == "storage type known only after apply; priced as gp2, the provider's default"
