@@ -16,7 +16,7 @@ import git
 
 from bench import gitops
 from bench.gen import generate
-from ssops_ci import planner
+from ssops_ci.app import plan as planner
 
 
 def _one_file_pr(root: Path, path: str) -> None:

@@ -16,8 +16,10 @@ import git
 
 from bench import gitops
 from bench.gen import generate, render_quietly
-from ssops_ci import pipeline, planner, policy
-from ssops_ci.security import CheckovScanner
+from ssops_ci.adapters.checkov import CheckovScanner
+from ssops_ci.app import evaluate as pipeline
+from ssops_ci.app import plan as planner
+from ssops_ci.stages import findings as policy
 
 
 def run(n: int = 200) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.gen import PROJECT
-from ssops_ci.loop import Loop
+from ssops_ci.app.pull_request import Loop
 from tests.conftest import Repo, git_init, request_yaml
 from tests.github_double.fixture import make_world
 

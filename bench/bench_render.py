@@ -15,9 +15,10 @@ from typing import Any
 from hcl2.api import loads as parse_hcl
 
 from bench.gen import generate
-from ssops_ci import gate, requests
-from ssops_ci.render import Renderer, refused
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import setup as gate
+from ssops_ci.stages import validate as requests
+from ssops_ci.stages.render import Renderer, refused
 
 
 def run(n: int = 10_000, sample: int = 300) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import git
 
 from bench import gitops
 from bench.gen import generate, render_quietly
-from ssops_ci import planner
+from ssops_ci.app import plan as planner
 
 
 def run(n: int = 1_000) -> dict[str, Any]:

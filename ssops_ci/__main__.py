@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from ssops_ci.cli import main
+from ssops_ci.commands.cli import main
 
 main()

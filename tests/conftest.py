@@ -159,7 +159,7 @@ class Repo:
     def render(self) -> None:
         from click.testing import CliRunner
 
-        from ssops_ci.cli import cli
+        from ssops_ci.commands.cli import cli
 
         result = CliRunner().invoke(cli, ["render", "--repo", str(self.root)])
         assert result.exit_code == 0, result.output

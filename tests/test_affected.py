@@ -8,10 +8,10 @@ from pathlib import Path
 import git
 import pytest
 
-from ssops_ci import planner
-from ssops_ci.affected import detect, requests_matching
-from ssops_ci.errors import SsopsError
-from ssops_ci.tree import resolve
+from ssops_ci.adapters.git import resolve
+from ssops_ci.app import plan as planner
+from ssops_ci.model.problems import SsopsError
+from ssops_ci.stages.affected import detect, requests_matching
 from tests.conftest import Repo, request_yaml
 
 

@@ -8,12 +8,12 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci.apply import Applier
-from ssops_ci.audit import AuditLog
-from ssops_ci.cli import cli
-from ssops_ci.forge.local import LocalForge
-from ssops_ci.loop import Loop
-from ssops_ci.statestore import StateStore
+from ssops_ci.adapters.audit import AuditLog
+from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.adapters.state import StateStore
+from ssops_ci.app.apply import Applier
+from ssops_ci.app.pull_request import Loop
+from ssops_ci.commands.cli import cli
 from tests.conftest import Repo, request_yaml
 
 pytestmark = pytest.mark.slow

@@ -14,10 +14,10 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci.apply import Applier, describe
-from ssops_ci.cli import cli
-from ssops_ci.forge.local import LocalForge
-from ssops_ci.statestore import StateStore
+from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.adapters.state import StateStore
+from ssops_ci.app.apply import Applier, describe
+from ssops_ci.commands.cli import cli
 from tests import nullkind
 from tests.conftest import Repo
 

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
-from ssops_ci.audit import AuditLog
+from ssops_ci.adapters.audit import AuditLog
 
 
 def test_events_round_trip_with_the_common_fields(tmp_path: Path) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from ssops_ci import gate
-from ssops_ci.render import Renderer, Stack
-from ssops_ci.requests import Request
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import setup as gate
+from ssops_ci.stages.render import Renderer, Stack
+from ssops_ci.stages.validate import Request
 from tests.conftest import PROJECT
 
 ENVS = ("dev", "staging", "prod")

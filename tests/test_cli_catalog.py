@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from ssops_ci.cli import cli
+from ssops_ci.commands.cli import cli
 from tests.conftest import PROJECT, request_yaml
 
 

@@ -11,8 +11,8 @@ import git
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci import planner
-from ssops_ci.cli import cli
+from ssops_ci.app import plan as planner
+from ssops_ci.commands.cli import cli
 from tests.conftest import Repo, request_yaml
 
 
@@ -150,7 +150,7 @@ def test_plan_one_stack_that_is_not_affected(changed: Repo) -> None:
 
 
 def test_matrix_caps_the_number_of_jobs() -> None:
-    from ssops_ci.affected import Affected, Touched
+    from ssops_ci.stages.affected import Affected, Touched
 
     found = Affected("b", "h", "m", [], [], {f"t/s{i:04d}": Touched(f"t/s{i:04d}") for i in range(10_000)})
     include = planner.matrix(found)["include"]

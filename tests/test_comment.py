@@ -10,10 +10,11 @@ from pathlib import Path
 import git
 import pytest
 
-from ssops_ci import comment, pipeline
-from ssops_ci.comment import code
-from ssops_ci.report import Report
-from ssops_ci.security import ScanResult
+from ssops_ci.adapters.checkov import ScanResult
+from ssops_ci.app import evaluate as pipeline
+from ssops_ci.model.report import Report
+from ssops_ci.stages import comment
+from ssops_ci.stages.comment import code
 from tests.conftest import Repo, request_yaml
 
 pytestmark = pytest.mark.slow
@@ -178,7 +179,7 @@ def test_request_text_cannot_ping_break_or_forge(gitrepo: Callable[..., Repo]) -
 def test_plan_writes_the_comment_file(gitrepo: Callable[..., Repo], tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from ssops_ci.cli import cli
+    from ssops_ci.commands.cli import cli
 
     repo = gitrepo()
     repo.branch("queue")

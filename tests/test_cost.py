@@ -12,15 +12,17 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci import fmt, pipeline, tfplan
-from ssops_ci.changes import ResourceChange
-from ssops_ci.cli import cli
-from ssops_ci.cost import pricebook
-from ssops_ci.cost.estimate import ResourceCost, resource_cost, stack_cost
-from ssops_ci.cost.pricebook import PricingError
-from ssops_ci.cost.pricers import PRICERS, Usage
-from ssops_ci.errors import InputError
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.app import evaluate as pipeline
+from ssops_ci.commands.cli import cli
+from ssops_ci.config import pricing as pricebook
+from ssops_ci.config.pricing import PricingError
+from ssops_ci.model import fmt
+from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.problems import InputError
+from ssops_ci.stages import tfplan
+from ssops_ci.stages.cost import ResourceCost, resource_cost, stack_cost
+from ssops_ci.stages.pricers import PRICERS, Usage
 from tests.conftest import PROJECT, SHARED, Repo, request_yaml
 from tests.test_catalog_quality import all_stacks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci.cli import cli
+from ssops_ci.commands.cli import cli
 from tests.github_double.fixture import World
 
 

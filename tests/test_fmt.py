@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ssops_ci import fmt
+from ssops_ci.model import fmt
 
 
 @pytest.mark.parametrize(

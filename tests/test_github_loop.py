@@ -7,10 +7,10 @@ import time
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci import comment
-from ssops_ci.cli import cli
-from ssops_ci.forge import ForgeError
-from ssops_ci.forge.github import GitHubForge
+from ssops_ci.adapters.github import GitHubForge
+from ssops_ci.commands.cli import cli
+from ssops_ci.model.forge import ForgeError
+from ssops_ci.stages import comment
 from tests.conftest import request_yaml
 from tests.github_double.fixture import World
 
@@ -29,7 +29,7 @@ def test_low_risk_pr_is_commented_labelled_and_merged_at_the_evaluated_sha(world
     n = world.double.open_pr("jobs", "alice")
     t0 = time.perf_counter()
     forge = world.forge()
-    from ssops_ci.loop import Loop
+    from ssops_ci.app.pull_request import Loop
 
     world.fetch()
     outcome = Loop(world.ci, forge).evaluate(n)
@@ -224,7 +224,7 @@ def test_unreachable_api_fails_clearly_and_merges_nothing(world: World, monkeypa
     dead = GitHubForge(
         "acme/ssops", token="ci-token", base_url="http://127.0.0.1:9", attempts=2, backoff=0.01, timeout=1
     )
-    from ssops_ci.loop import Loop
+    from ssops_ci.app.pull_request import Loop
 
     with pytest.raises(ForgeError, match="could not read pull request #1 after 2 attempts"):
         Loop(world.ci, dead).evaluate(n)

@@ -6,12 +6,15 @@ import datetime as dt
 
 import pytest
 
-from ssops_ci import gate, guardrails, policyset, requests, waivers
-from ssops_ci.changes import ResourceChange
-from ssops_ci.findings import Finding
-from ssops_ci.policyset import Guardrails
-from ssops_ci.requests import Request
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import policies as policyset
+from ssops_ci.config import setup as gate
+from ssops_ci.config.policies import Guardrails
+from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.finding import Finding
+from ssops_ci.stages import guardrails, waivers
+from ssops_ci.stages import validate as requests
+from ssops_ci.stages.validate import Request
 from tests.conftest import PROJECT, request_yaml
 
 TODAY = dt.date(2026, 11, 22)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssops_ci import hcl
+from ssops_ci.stages import hcl
 
 # Text an attacker might put into a free-text field to break out of a string literal.
 INJECTION_CORPUS = [

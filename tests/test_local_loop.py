@@ -10,10 +10,10 @@ import git
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci.cli import cli
-from ssops_ci.errors import SsopsError
-from ssops_ci.forge.gitmerge import MergeConflict, merge_into
-from ssops_ci.forge.local import LocalForge
+from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
+from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.commands.cli import cli
+from ssops_ci.model.problems import SsopsError
 from tests.conftest import Repo, request_yaml
 
 pytestmark = pytest.mark.slow

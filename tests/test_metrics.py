@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci import metrics
-from ssops_ci.cli import cli
+from ssops_ci.commands.cli import cli
+from ssops_ci.stages import metrics
 
 H = "2026-11-20T{:02d}:{:02d}:00+00:00"
 

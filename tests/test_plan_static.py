@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import git
 
-from ssops_ci import planner
-from ssops_ci.changes import MASK
-from ssops_ci.report import Report
+from ssops_ci.app import plan as planner
+from ssops_ci.model.change import MASK
+from ssops_ci.model.report import Report
 from tests.conftest import Repo, request_yaml
 
 

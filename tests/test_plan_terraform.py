@@ -9,10 +9,10 @@ from pathlib import Path
 import git
 import pytest
 
-from ssops_ci import planner
-from ssops_ci.engines import StackJob
-from ssops_ci.engines.terraform import TerraformEngine
-from ssops_ci.report import Report
+from ssops_ci.adapters.terraform import TerraformEngine
+from ssops_ci.app import plan as planner
+from ssops_ci.model.report import Report
+from ssops_ci.ports import StackJob
 from tests import nullkind
 from tests.conftest import Repo
 
@@ -143,7 +143,7 @@ def test_no_binary_means_static_unless_asked(tfrepo: Repo, monkeypatch: pytest.M
     tfrepo.write("requests/payments/thing.yaml", nullkind.request("thing"))
     tfrepo.commit()
     assert plan(tfrepo).engine == "static"
-    from ssops_ci.errors import SsopsError
+    from ssops_ci.model.problems import SsopsError
 
     with pytest.raises(SsopsError, match="binary on PATH"):
         planner.run(git.Repo(tfrepo.root), "main", "HEAD", engine="terraform")

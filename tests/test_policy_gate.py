@@ -12,10 +12,10 @@ import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci import pipeline
-from ssops_ci.cli import cli
-from ssops_ci.report import Report
-from ssops_ci.security import CheckovScanner
+from ssops_ci.adapters.checkov import CheckovScanner
+from ssops_ci.app import evaluate as pipeline
+from ssops_ci.commands.cli import cli
+from ssops_ci.model.report import Report
 from tests.conftest import Repo, request_yaml
 
 pytestmark = pytest.mark.slow
@@ -223,7 +223,8 @@ def test_checkov_crash_on_one_stack_marks_only_that_stack(gitrepo: Callable[...,
             return super()._run(root, checks_dir)
 
     r = git.Repo(repo.root)
-    from ssops_ci import planner, policy
+    from ssops_ci.app import plan as planner
+    from ssops_ci.stages import findings as policy
 
     planned = planner.plan(r, "main", "HEAD")
     pols = policy.require_policies(planned)

@@ -9,10 +9,11 @@ import hcl2
 import pytest
 import yaml
 
-from ssops_ci import gate, requests
-from ssops_ci.errors import InputError
-from ssops_ci.render import Renderer, Stack, body_of, normalise
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import setup as gate
+from ssops_ci.model.problems import InputError
+from ssops_ci.stages import validate as requests
+from ssops_ci.stages.render import Renderer, Stack, body_of, normalise
 from tests.conftest import PROJECT, request_yaml
 from tests.test_hcl import INJECTION_CORPUS, terraform_outputs
 

@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from ssops_ci import gate, requests
-from ssops_ci.errors import InputError
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import setup as gate
+from ssops_ci.model.problems import InputError
+from ssops_ci.stages import validate as requests
 from tests.conftest import PROJECT, request_yaml
 
 

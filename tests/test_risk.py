@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ssops_ci import policyset, risk
-from ssops_ci.changes import ResourceChange
-from ssops_ci.cost.estimate import StackCost
-from ssops_ci.errors import InputError
-from ssops_ci.findings import Finding
-from ssops_ci.report import Report, StackReport
-from ssops_ci.teams import load as load_teams
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import policies as policyset
+from ssops_ci.config.teams import load as load_teams
+from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.finding import Finding
+from ssops_ci.model.problems import InputError
+from ssops_ci.model.report import Report, StackReport
+from ssops_ci.stages import risk
+from ssops_ci.stages.cost import StackCost
 from tests.conftest import PROJECT
 
 RULES = policyset.load(WorkTree(PROJECT)).risk

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ssops_ci import tfplan
-from ssops_ci.catalog import ResourceType
-from ssops_ci.changes import MASK, UNKNOWN
-from ssops_ci.engines import PlanError
+from ssops_ci.config.catalog import ResourceType
+from ssops_ci.model.change import MASK, UNKNOWN
+from ssops_ci.ports import PlanError
+from ssops_ci.stages import tfplan
 from tests.conftest import SHARED
 
 PLANS = SHARED / "plans"

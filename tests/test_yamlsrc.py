@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ssops_ci import yamlsrc
-from ssops_ci.errors import InputError
+from ssops_ci.config import yamlsrc
+from ssops_ci.model.problems import InputError
 
 
 @pytest.fixture(autouse=True, params=["libyaml", "pure-python"])

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from ssops_ci import gate
-from ssops_ci.errors import SsopsError
-from ssops_ci.tree import WorkTree
+from ssops_ci.adapters.git import WorkTree
+from ssops_ci.config import setup as gate
+from ssops_ci.model.problems import SsopsError
 
 
 def workspace(repo: Path) -> tuple[WorkTree, gate.Gate]:

@@ -4,11 +4,12 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import apply, audit
+from ssops_ci.adapters import audit
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.app import apply
 from ssops_ci.commands.pr import make_forge
-from ssops_ci.errors import SsopsError
-from ssops_ci.forge import ForgeError
-from ssops_ci.tree import open_repo
+from ssops_ci.model.forge import ForgeError
+from ssops_ci.model.problems import SsopsError
 
 
 def run(

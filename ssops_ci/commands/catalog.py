@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from ssops_ci.catalog import Kind
 from ssops_ci.commands import workspace
+from ssops_ci.config.catalog import Kind
 
 
 def describe(kind: Kind) -> dict[str, Any]:

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import pipeline, sarif
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.app import evaluate as pipeline
 from ssops_ci.commands import ProgressBar
-from ssops_ci.report import Report
-from ssops_ci.tree import open_repo
+from ssops_ci.model.report import Report
+from ssops_ci.stages import sarif
 
 
 def findings_text(report: Report) -> str:

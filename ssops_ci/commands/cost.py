@@ -8,16 +8,16 @@ from typing import Any
 
 import click
 
-from ssops_ci import requests
-from ssops_ci.changes import ResourceChange
+from ssops_ci.adapters.static_engine import resolved
 from ssops_ci.commands import selected_files, workspace
-from ssops_ci.cost import pricebook
-from ssops_ci.cost.estimate import ResourceCost, resource_cost, usage_for
-from ssops_ci.cost.pricebook import PricingError
-from ssops_ci.engines.static import resolved
-from ssops_ci.errors import InputError, SsopsError
-from ssops_ci.fmt import money
-from ssops_ci.render import Renderer
+from ssops_ci.config import pricing as pricebook
+from ssops_ci.config.pricing import PricingError
+from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.fmt import money
+from ssops_ci.model.problems import InputError, SsopsError
+from ssops_ci.stages import validate as requests
+from ssops_ci.stages.cost import ResourceCost, resource_cost, usage_for
+from ssops_ci.stages.render import Renderer
 
 
 def breakdown(repo: Path, paths: tuple[str, ...]) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import doctor
+from ssops_ci.adapters.github import GitHubForge, event_context
 from ssops_ci.commands import workspace
-from ssops_ci.errors import SsopsError
-from ssops_ci.forge import ForgeError
-from ssops_ci.forge.github import GitHubForge, event_context
+from ssops_ci.model.forge import ForgeError
+from ssops_ci.model.problems import SsopsError
+from ssops_ci.ops import doctor
 
 
 def run(repo: Path, github_repo: str | None, api_url: str | None, offline: bool) -> int:

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import audit, drift
-from ssops_ci.tree import open_repo
+from ssops_ci.adapters import audit
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.app import drift
 
 
 def run(repo_dir: Path, ref: str, engine: str | None, markdown: Path | None) -> int:

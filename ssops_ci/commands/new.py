@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import API_VERSION, requests
-from ssops_ci.catalog import NAME_RULE, Kind, valid_name
+from ssops_ci import API_VERSION
 from ssops_ci.commands import workspace
-from ssops_ci.errors import InputError, SsopsError
+from ssops_ci.config.catalog import NAME_RULE, Kind, valid_name
+from ssops_ci.model.problems import InputError, SsopsError
+from ssops_ci.stages import validate as requests
 
 
 def _value(v: object) -> str:

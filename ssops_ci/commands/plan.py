@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import comment, pipeline, planner
-from ssops_ci import report as report_mod
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.app import evaluate as pipeline
+from ssops_ci.app import plan as planner
 from ssops_ci.commands import ProgressBar
-from ssops_ci.report import Report
-from ssops_ci.tree import open_repo
+from ssops_ci.model import report as report_mod
+from ssops_ci.model.report import Report
+from ssops_ci.stages import comment
 
 
 def write_outputs(report: Report, json_out: Path | None, comment_out: Path | None = None) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 import git
 
-from ssops_ci import audit
-from ssops_ci.errors import SsopsError
-from ssops_ci.forge import Forge, ForgeError
-from ssops_ci.forge.github import GitHubForge, event_context
-from ssops_ci.forge.local import LocalForge
-from ssops_ci.loop import Loop, Outcome
-from ssops_ci.tree import open_repo
+from ssops_ci.adapters import audit
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.adapters.github import GitHubForge, event_context
+from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.app.pull_request import Loop, Outcome
+from ssops_ci.model.forge import Forge, ForgeError
+from ssops_ci.model.problems import SsopsError
 
 
 def make_forge(kind: str | None, repo: git.Repo, github_repo: str | None, api_url: str | None) -> Forge:

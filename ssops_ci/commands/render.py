@@ -4,10 +4,11 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import requests, stackfiles
 from ssops_ci.commands import workspace
-from ssops_ci.errors import InputError, Problem
-from ssops_ci.render import Renderer, Stack
+from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.stages import rendered as stackfiles
+from ssops_ci.stages import validate as requests
+from ssops_ci.stages.render import Renderer, Stack
 
 
 def render_all(loaded: requests.Loaded, renderer: Renderer) -> tuple[list[Stack], list[Problem]]:

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import audit, metrics
-from ssops_ci.errors import SsopsError
-from ssops_ci.metrics import render
-from ssops_ci.tree import open_repo
+from ssops_ci.adapters import audit
+from ssops_ci.adapters.git import open_repo
+from ssops_ci.model.problems import SsopsError
+from ssops_ci.ops import metrics_report as render
+from ssops_ci.stages import metrics
 
 
 def run(repo_dir: Path, since: str | None, html_out: Path | None, json_out: bool, log: Path | None) -> int:

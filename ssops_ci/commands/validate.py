@@ -4,8 +4,8 @@ from pathlib import Path
 
 import click
 
-from ssops_ci import requests
 from ssops_ci.commands import selected_files, workspace
+from ssops_ci.stages import validate as requests
 
 
 def run(repo: Path, paths: tuple[str, ...]) -> int:

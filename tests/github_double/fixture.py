@@ -7,8 +7,8 @@ from pathlib import Path
 
 import git
 
-from ssops_ci.forge.github import GitHubForge
-from ssops_ci.loop import Loop
+from ssops_ci.adapters.github import GitHubForge
+from ssops_ci.app.pull_request import Loop
 from tests.conftest import Repo
 from tests.github_double.server import GitHubDouble
 

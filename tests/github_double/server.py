@@ -22,7 +22,7 @@ from typing import Any
 
 import git
 
-from ssops_ci.forge.gitmerge import MergeConflict, merge_into
+from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
 from tests.github_double.spec import Spec
 
 _SPEC: Spec | None = None

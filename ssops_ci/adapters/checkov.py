@@ -1,0 +1,230 @@
+"""Security checks: checkov, in-process, once over every stack a change touches.
+
+checkov is imported lazily (it takes seconds) and never downloads anything: we
+call its Terraform runner directly with external modules off, so no platform
+integration, guideline download or module registry is involved.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ssops_ci.config.catalog import Catalog
+from ssops_ci.config.policies import PolicySet
+from ssops_ci.model.finding import Finding, Severity
+from ssops_ci.model.problems import SsopsError
+from ssops_ci.stages.render import Stack
+from ssops_ci.stages.rendered import stack_of
+
+_SEVERITY_NAMES: dict[str, Severity] = {
+    "CRITICAL": "critical",
+    "HIGH": "high",
+    "MEDIUM": "medium",
+    "LOW": "low",
+    "INFO": "info",
+}
+
+
+@dataclass
+class ScanResult:
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # stack id -> why it could not be scanned
+    passed: int = 0
+
+
+class Scanner(Protocol):
+    def scan(self, stacks: list[Stack]) -> ScanResult: ...
+
+
+def _quiet_checkov() -> None:
+    os.environ.setdefault("BC_SKIP_MAPPING", "TRUE")  # no call home for check metadata
+    os.environ.setdefault("CHECKOV_ENABLE_MODULES_FOREACH_HANDLING", "False")
+
+    for name in ("checkov", "bc_python_hcl2"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _reset_caches() -> None:
+    """checkov keeps some results in class-level caches keyed by relative path; a second scan in the
+    same process (a retry, an isolation pass, the test suite) must not see the first one's policies."""
+    from checkov.terraform.checks.utils.base_cloudsplaining_iam_scanner import BaseTerraformCloudsplainingIAMScanner
+    from checkov.terraform.module_loading.registry import ModuleLoaderRegistry
+
+    BaseTerraformCloudsplainingIAMScanner.policy_document_cache.clear()
+    ModuleLoaderRegistry.module_content_cache.clear()
+
+
+def _forget(ids: frozenset[str]) -> None:
+    """Drop earlier registrations of our custom checks: checkov keeps the first check of an id forever."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    for table in (resource_registry.checks, resource_registry.wildcard_checks):
+        for entity in list(table):
+            table[entity] = [c for c in table[entity] if c.id not in ids]
+    graph = get_graph_checks_registry("terraform")
+    graph.checks = [c for c in graph.checks if c.id not in ids]
+
+
+def _registered(ids: frozenset[str]) -> set[str]:
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    python = {c.id for checks in resource_registry.checks.values() for c in checks}
+    python |= {c.id for checks in resource_registry.wildcard_checks.values() for c in checks}
+    graph = {c.id for c in get_graph_checks_registry("terraform").checks}
+    return (python | graph) & ids
+
+
+class CheckovScanner:
+    def __init__(self, policies: PolicySet, catalog: Catalog) -> None:
+        self.policies = policies
+        self.catalog = catalog
+        self.config = policies.checkov
+
+    # ------------------------------------------------------------------ running checkov
+
+    def _run(self, root: Path, checks_dir: Path | None) -> Any:
+        _quiet_checkov()
+        from checkov.runner_filter import RunnerFilter
+        from checkov.terraform.runner import Runner
+
+        _reset_caches()
+        return Runner().run(
+            root_folder=str(root),
+            external_checks_dir=[str(checks_dir)] if checks_dir else None,
+            runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
+        )
+
+    def _write_checks(self, base: Path) -> Path | None:
+        if not self.policies.custom_checks:
+            return None
+        checks = base / "checks"
+        checks.mkdir()
+        for name, data in self.policies.custom_checks.items():
+            (checks / name).write_bytes(data)
+        _forget(self.policies.custom_check_ids)
+        return checks
+
+    def scan(self, stacks: list[Stack]) -> ScanResult:
+        result = ScanResult()
+        if not stacks:
+            return result
+        with tempfile.TemporaryDirectory(prefix="ssops-checkov-") as tmp:
+            base = Path(tmp)
+            checks_dir = self._write_checks(base)
+            roots = {}
+            for stack in stacks:
+                for path, text in stack.paths().items():
+                    target = base / "scan" / path
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(text, encoding="utf-8")
+                roots[stack.id] = base / "scan"
+            try:
+                reports = [self._run(base / "scan", checks_dir)]
+            except Exception as e:  # checkov crashed on something; find which stack, scan the rest
+                reports = self._isolate(base, stacks, checks_dir, result, e)
+            missing = self.policies.custom_check_ids - _registered(self.policies.custom_check_ids)
+            if missing:
+                raise SsopsError(
+                    f"custom checkov check(s) {', '.join(sorted(missing))} in policies/checkov/checks did not load; "
+                    "the gate refuses to run without them"
+                )
+            by_id = {s.id: s for s in stacks}
+            for report in reports:
+                self._collect(report, by_id, result)
+        return result
+
+    def _isolate(
+        self, base: Path, stacks: list[Stack], checks_dir: Path | None, result: ScanResult, first: Exception
+    ) -> list[Any]:
+        reports = []
+        for stack in stacks:
+            root = base / "one" / stack.id
+            for name, text in stack.files.items():
+                (root / stack.dir / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / stack.dir / name).write_text(text, encoding="utf-8")
+            try:
+                reports.append(self._run(root, checks_dir))
+            except Exception as e:
+                result.errors[stack.id] = f"checkov crashed scanning this stack: {type(e).__name__}: {e}"
+        if not result.errors:
+            result.errors.update({s.id: f"checkov crashed: {type(first).__name__}: {first}" for s in stacks})
+        return reports
+
+    # ------------------------------------------------------------------ records -> findings
+
+    def severity(self, check_id: str, record_severity: Any) -> Severity:
+        if check_id in self.config.checks:
+            return self.config.checks[check_id]
+        name = getattr(record_severity, "name", None)
+        return (
+            _SEVERITY_NAMES.get(str(name).upper(), self.config.default_severity)
+            if name
+            else (self.config.default_severity)
+        )
+
+    def _collect(self, report: Any, stacks: dict[str, Stack], result: ScanResult) -> None:
+        result.passed += len(report.passed_checks)
+        for path in report.parsing_errors:
+            sid = stack_of(Path(path).as_posix().split("/scan/", 1)[-1].lstrip("/"))
+            if sid:
+                result.errors[sid] = f"checkov could not parse {Path(path).name}; the rendered HCL is broken"
+        for rec in report.failed_checks:
+            rel = rec.file_path.lstrip("/")
+            sid = stack_of(rel)
+            if sid is None or sid not in stacks:
+                continue
+            result.findings.setdefault(sid, []).append(self._finding(rec, rel, stacks[sid]))
+
+    def _finding(self, rec: Any, rel: str, stack: Stack) -> Finding:
+        kind = self.catalog.get(stack.kind)
+        accepted = next(
+            (
+                e
+                for e in (kind.spec.checkov_exceptions if kind else [])
+                if e.id == rec.check_id and stack.environment in e.environments
+            ),
+            None,
+        )
+        severity = self.severity(rec.check_id, rec.severity)
+        details = "; ".join(d for d in (rec.details or []) if d)
+        message = rec.check_name + (f" ({details})" if details else "")
+        hint = kind.spec.remediation.get(rec.check_id) if kind else None
+        if accepted is not None:
+            return Finding(
+                source="checkov",
+                check_id=rec.check_id,
+                severity="info",
+                stack=stack.id,
+                resource=rec.resource,
+                file=rel,
+                line=rec.file_line_range[0] if rec.file_line_range else None,
+                message=f"{message}: accepted by the {stack.kind} template ({accepted.reason})",
+                remediation="nothing to do: the platform team accepted this for the template",
+                link=rec.guideline or self.config.default_link,
+                blocking=False,
+            )
+        return Finding(
+            source="checkov",
+            check_id=rec.check_id,
+            severity=severity,
+            stack=stack.id,
+            resource=rec.resource,
+            file=rel,
+            line=rec.file_line_range[0] if rec.file_line_range else None,
+            message=message,
+            remediation=hint
+            or (
+                f"rendered from {stack.request} by {stack.kind}@{stack.template_version}: change the request "
+                "(see `ssops-ci catalog`), or ask the platform team to fix the template; "
+                "if this is deliberate, add a waiver"
+            ),
+            link=rec.guideline or self.config.default_link,
+            blocking=severity in self.config.blocking_severities,
+        )

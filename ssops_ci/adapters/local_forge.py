@@ -1,0 +1,173 @@
+"""The local forge: a pull request is a branch; comments, statuses, labels and reviews live in .git/ssops/."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import git
+
+from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
+from ssops_ci.model.forge import ForgeError, MergeResult, PullRequest, Review, StatusState, Store
+
+
+class LocalForge:
+    name = "local"
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self.dir = Path(repo.git_dir) / "ssops"
+        self.dir.mkdir(exist_ok=True)
+        self.path = self.dir / "forge.json"
+
+    # ------------------------------------------------------------------ storage
+
+    @contextlib.contextmanager
+    def _store(self) -> Iterator[Store]:
+        """Read-modify-write under an exclusive lock (two CLI runs may race)."""
+        with (self.dir / "forge.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            store = Store.model_validate_json(self.path.read_text()) if self.path.exists() else Store()
+            yield store
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(store.model_dump_json(indent=2))
+            tmp.replace(self.path)
+
+    def _pr(self, store: Store, number: int) -> dict[str, Any]:
+        pr = store.prs.get(str(number))
+        if pr is None:
+            raise ForgeError(f"there is no pull request #{number}; `ssops-ci pr list` shows them")
+        return pr
+
+    # ------------------------------------------------------------------ local-only operations
+
+    def open(self, branch: str, base: str, author: str, title: str = "") -> PullRequest:
+        for ref in (branch, base):
+            if ref not in self.repo.heads:
+                raise ForgeError(f"no branch {ref!r} in {self.repo.working_dir}")
+        with self._store() as store:
+            for existing in store.prs.values():
+                if existing["head_ref"] == branch and existing["state"] == "open":
+                    raise ForgeError(f"branch {branch} already has open pull request #{existing['number']}")
+            number = store.next_number
+            store.next_number += 1
+            store.prs[str(number)] = {
+                "number": number,
+                "title": title or branch,
+                "author": author,
+                "head_ref": branch,
+                "base_ref": base,
+                "state": "open",
+                "comments": {},
+                "statuses": {},
+                "labels": [],
+                "reviews": [],
+                "review_requests": [],
+                "merge_sha": None,
+            }
+        return self.get_pr(number)
+
+    def approve(self, number: int, user: str, state: str = "APPROVED") -> Review:
+        pr = self.get_pr(number)
+        review = Review.model_validate({"user": user, "state": state, "commit_id": pr.head_sha})
+        with self._store() as store:
+            self._pr(store, number)["reviews"].append(review.model_dump())
+        return review
+
+    def all_prs(self) -> list[PullRequest]:
+        with self._store() as store:
+            numbers = [int(n) for n in store.prs]
+        return [self.get_pr(n) for n in sorted(numbers)]
+
+    def record(self, number: int) -> dict[str, Any]:
+        with self._store() as store:
+            copied: dict[str, Any] = json.loads(json.dumps(self._pr(store, number)))
+        return copied
+
+    # ------------------------------------------------------------------ Forge protocol
+
+    def get_pr(self, number: int) -> PullRequest:
+        with self._store() as store:
+            pr = dict(self._pr(store, number))
+        head = pr.get("merged_head") or self.repo.git.rev_parse(f"refs/heads/{pr['head_ref']}")
+        base = self.repo.git.rev_parse(f"refs/heads/{pr['base_ref']}")
+        state = "merged" if pr.get("merge_sha") else pr["state"]
+        return PullRequest(
+            number=pr["number"],
+            title=pr["title"],
+            author=pr["author"],
+            head_ref=pr["head_ref"],
+            head_sha=head,
+            base_ref=pr["base_ref"],
+            base_sha=base,
+            state=state,
+            url=f"local://{self.repo.working_dir}#{number}",
+        )
+
+    def upsert_comment(self, number: int, body: str, marker: str) -> str:
+        with self._store() as store:
+            comments = self._pr(store, number)["comments"]
+            for cid, text in comments.items():
+                if str(text).startswith(marker):
+                    comments[cid] = body
+                    return str(cid)
+            cid = str(store.next_comment)
+            store.next_comment += 1
+            comments[cid] = body
+            return cid
+
+    def comments(self, number: int) -> list[str]:
+        return list(self.record(number)["comments"].values())
+
+    def set_status(self, sha: str, context: str, state: StatusState, description: str, url: str | None = None) -> None:
+        with self._store() as store:
+            store.statuses.setdefault(sha, {})[context] = {"state": state, "description": description[:140], "url": url}
+
+    def statuses(self, sha: str) -> dict[str, StatusState]:
+        return {ctx: s["state"] for ctx, s in self.status_detail(sha).items()}
+
+    def status_detail(self, sha: str) -> dict[str, Any]:
+        with self._store() as store:
+            return dict(store.statuses.get(sha, {}))
+
+    def required_contexts(self, branch: str) -> list[str]:
+        return []
+
+    def set_labels(self, number: int, labels: list[str], managed_prefix: str) -> None:
+        with self._store() as store:
+            pr = self._pr(store, number)
+            kept = [lb for lb in pr["labels"] if not lb.startswith(managed_prefix)]
+            pr["labels"] = kept + [lb for lb in labels if lb not in kept]
+
+    def request_reviewers(self, number: int, teams: list[str], users: list[str]) -> None:
+        with self._store() as store:
+            pr = self._pr(store, number)
+            for who in [*teams, *users]:
+                if who not in pr["review_requests"]:
+                    pr["review_requests"].append(who)
+
+    def reviews(self, number: int) -> list[Review]:
+        return [Review.model_validate(r) for r in self.record(number)["reviews"]]
+
+    def merge(self, number: int, sha: str, title: str) -> MergeResult:
+        pr = self.get_pr(number)
+        if pr.state != "open":
+            return MergeResult(merged=False, message=f"#{number} is {pr.state}")
+        if pr.head_sha != sha:
+            return MergeResult(
+                merged=False, head_moved=True, message="Head branch was modified. Review and try the merge again."
+            )
+        try:
+            merged = merge_into(self.repo, pr.base_ref, sha, f"Merge pull request #{number}: {title}", pr.author)
+        except MergeConflict as e:
+            return MergeResult(merged=False, message=str(e))
+        with self._store() as store:
+            record = self._pr(store, number)
+            record["merge_sha"] = merged
+            record["merged_head"] = sha
+            record["state"] = "closed"
+        return MergeResult(merged=True, sha=merged, message="Pull Request successfully merged")

@@ -1,0 +1,56 @@
+"""Load a platform-owned YAML file into a pydantic model, with file:line errors."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from ssops_ci.adapters.git import Tree
+from ssops_ci.config import yamlsrc
+from ssops_ci.model.problems import InputError, Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def describe(err: ErrorDetails) -> str:
+    """One readable sentence for one pydantic error."""
+    loc = ".".join(str(x) for x in err.get("loc", ())) or "(document)"
+    kind = err.get("type")
+    if kind == "missing":
+        return f"{loc}: required field is missing"
+    if kind == "extra_forbidden":
+        return f"{loc}: unknown field; remove it or check the spelling"
+    msg = str(err.get("msg", "invalid value"))
+    got = err.get("input")
+    shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{loc}: {msg} (got {shown})"
+
+
+def problems_from(err: ValidationError, doc: yamlsrc.Located) -> list[Problem]:
+    out = []
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        prefer_key = e["type"] in ("extra_forbidden", "missing")
+        out.append(doc.problem(loc, describe(e), prefer_key=prefer_key))
+    return out
+
+
+def parse(model: type[M], data: bytes, path: str, *, max_bytes: int = 1024 * 1024) -> M:
+    doc = yamlsrc.load(data, path, max_bytes=max_bytes)
+    if not isinstance(doc.value, dict):
+        raise InputError([Problem(path, 1, 1, "expected a mapping at the top of the file")])
+    try:
+        return model.model_validate(doc.value)
+    except ValidationError as e:
+        raise InputError(problems_from(e, doc)) from None
+
+
+def load(model: type[M], tree: Tree, path: str) -> M:
+    data = tree.read(path)
+    if data is None:
+        raise InputError([Problem(path, 1, 1, f"required file is missing in {tree.label}")])
+    return parse(model, data, path)

@@ -1,0 +1,57 @@
+"""`policies/platform.yaml`: platform-wide settings (regions, providers, plan engine)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ssops_ci.adapters.git import Tree
+from ssops_ci.config import files as policyfile
+
+PATH = "policies/platform.yaml"
+
+
+class Backend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str = "local"
+    # `{stack}` expands to the stack id (team/name) so every stack gets its own state.
+    config: dict[str, str] = Field(default_factory=lambda: {"path": ".ssops/tfstate/{stack}.tfstate"})
+
+
+class TerraformSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    binary: str | None = None  # default: `terraform`, then `tofu`, from PATH
+    backend: Backend = Field(default_factory=Backend)
+    plugin_dir: str | None = None  # a filesystem mirror for air-gapped runners
+    timeout_seconds: int = Field(default=900, ge=10)
+
+
+class Environment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region: str
+    vpc_name: str
+    alarm_topic: str = "ssops-alarms"  # SNS topic (by name) that every alarm notifies
+    access_log_bucket: str  # where S3 server access logs go
+    artifact_bucket: str  # where CI publishes Lambda packages
+
+
+class Platform(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_prefix: str = Field(default="ssops", pattern=r"^[a-z][a-z0-9-]{0,15}$")
+    environments: dict[Literal["dev", "staging", "prod"], Environment]
+    allowed_providers: list[str] = Field(default_factory=lambda: ["hashicorp/aws", "hashicorp/random"])
+    engine: Literal["static", "terraform"] = "static"
+    terraform: TerraformSettings = Field(default_factory=TerraformSettings)
+    apply_parallelism: int = Field(default=4, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _all_envs(self) -> Platform:
+        missing = {"dev", "staging", "prod"} - set(self.environments)
+        if missing:
+            raise ValueError(f"environments must define {', '.join(sorted(missing))}")
+        return self
+
+
+def load(tree: Tree) -> Platform:
+    return policyfile.load(Platform, tree, PATH)

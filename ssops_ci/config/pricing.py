@@ -1,0 +1,154 @@
+"""`policies/pricing/<region>.yaml` and `free.yaml`: unit prices as reviewed data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ssops_ci.adapters.git import Tree
+from ssops_ci.config import files as policyfile
+from ssops_ci.config import yamlsrc
+from ssops_ci.model.problems import InputError, Problem
+
+ROOT = "policies/pricing"
+FREE = f"{ROOT}/free.yaml"
+HOURS_PER_MONTH = 730
+
+
+class PricingError(Exception):
+    """A price the estimate needs is missing or unusable; the stack fails closed rather than cost $0."""
+
+
+class PriceEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    unit: str
+    by: list[str] = Field(default_factory=list)
+    values: float | dict[str, Any]
+
+
+def _leaves(value: Any, depth: int, loc: tuple[str, ...], out: list[tuple[tuple[str, ...], str]]) -> None:
+    path = ".".join(loc)
+    if depth == 0:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            out.append((loc, f"{path} must be a number (got {value!r})"))
+        elif not math.isfinite(value) or value < 0:
+            out.append((loc, f"{path} must be a non-negative price (got {value})"))
+        return
+    if not isinstance(value, dict) or not value:
+        out.append((loc, f"{path} must be a mapping keyed by the next dimension"))
+        return
+    for k, v in value.items():
+        _leaves(v, depth - 1, (*loc, str(k)), out)
+
+
+class PriceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    region: str
+    currency: Literal["USD"]
+    taken: dt.date
+    sources: dict[str, str]
+    prices: dict[str, PriceEntry]
+
+
+def _consistency(data: PriceFile, doc: yamlsrc.Located) -> list[Problem]:
+    """Every price non-negative, nested as its `by` says, from a listed source; with file positions."""
+    out: list[Problem] = []
+    for key, entry in data.prices.items():
+        if entry.source not in data.sources:
+            out.append(
+                doc.problem(
+                    ("prices", key, "source"), f"prices.{key}.source {entry.source!r} is not listed under sources"
+                )
+            )
+        found: list[tuple[tuple[str, ...], str]] = []
+        _leaves(entry.values, len(entry.by), ("prices", key, "values"), found)
+        out.extend(doc.problem(loc, message) for loc, message in found)
+    return out
+
+
+class FreeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    free: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Price:
+    amount: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    path: str
+    data: PriceFile
+
+    def entry(self, key: str) -> PriceEntry:
+        entry = self.data.prices.get(key)
+        if entry is None:
+            raise PricingError(f"{self.path}: prices.{key} is missing; add it (see the AWS price list)")
+        return entry
+
+    def source(self, entry: PriceEntry) -> str:
+        return self.data.sources[entry.source]
+
+    def price(self, key: str, *dims: str) -> Price:
+        entry = self.entry(key)
+        value: Any = entry.values
+        for dim in dims:
+            if not isinstance(value, dict) or dim not in value:
+                where = ".".join(dims)
+                raise PricingError(f"{self.path}: prices.{key}.values.{where} is missing; add its on-demand price")
+            value = value[dim]
+        return Price(float(value), entry.unit, self.source(entry))
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Every region's price book, plus the list of resource types that cost nothing."""
+
+    books: dict[str, PriceBook]
+    free: dict[str, str]
+
+    def book(self, region: str) -> PriceBook:
+        if region not in self.books:
+            raise PricingError(
+                f"no prices for region {region!r}: add {ROOT}/{region}.yaml (known: {', '.join(sorted(self.books))})"
+            )
+        return self.books[region]
+
+
+def load(tree: Tree) -> Prices:
+    problems: list[Problem] = []
+    books: dict[str, PriceBook] = {}
+    for path in tree.files(ROOT):
+        if not path.endswith(".yaml") or path == FREE:
+            continue
+        raw = tree.read(path) or b""
+        try:
+            data = policyfile.parse(PriceFile, raw, path)
+        except InputError as e:
+            problems.extend(e.problems)
+            continue
+        consistency = _consistency(data, yamlsrc.load(raw, path, max_bytes=1024 * 1024))
+        if consistency:
+            problems.extend(consistency)
+            continue
+        expected = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        if data.region != expected:
+            problems.append(Problem(path, 1, 1, f"region {data.region!r} does not match the file name {expected!r}"))
+            continue
+        books[data.region] = PriceBook(path, data)
+    free: dict[str, str] = {}
+    try:
+        free = policyfile.load(FreeFile, tree, FREE).free
+    except InputError as e:
+        problems.extend(e.problems)
+    if problems:
+        raise InputError(problems)
+    return Prices(books, free)

@@ -1,0 +1,197 @@
+"""`ssops-ci demo`: the whole flow, offline, on a throwaway local repository.
+
+Three pull requests on the local forge: a dev queue (low risk, merges by itself), a
+prod database (medium, waits for the owning team, then merges), and a public
+bucket (blocked).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import git
+
+from ssops_ci.adapters import audit
+from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.adapters.state import StateStore
+from ssops_ci.app.apply import Applier
+from ssops_ci.app.apply import describe as describe_apply
+from ssops_ci.app.pull_request import Loop, Outcome
+from ssops_ci.commands.render import run as render_run
+from ssops_ci.model.problems import SsopsError
+from ssops_ci.ops import metrics_report as render
+from ssops_ci.stages import metrics
+
+REQUESTS = {
+    "dev-queue": (
+        "alice",
+        "requests/payments/jobs.yaml",
+        """apiVersion: ssops/v1
+kind: Queue
+metadata:
+  name: jobs
+  team: payments
+  environment: dev
+  costCenter: CC-1042
+  description: Background jobs for the checkout service
+spec:
+  visibilityTimeoutSeconds: 60
+""",
+    ),
+    "ledger-db": (
+        "bob",
+        "requests/payments/ledger-db.yaml",
+        """apiVersion: ssops/v1
+kind: PostgresDatabase
+metadata:
+  name: ledger-db
+  team: payments
+  environment: prod
+  costCenter: CC-1042
+  description: Double-entry ledger
+spec:
+  size: small
+  storageGb: 100
+""",
+    ),
+    "public-assets": (
+        "carol",
+        "requests/search/assets.yaml",
+        """apiVersion: ssops/v1
+kind: ObjectBucket
+metadata:
+  name: assets
+  team: search
+  environment: prod
+  costCenter: CC-2077
+  description: Images for the search results page
+spec:
+  publicRead: true
+""",
+    ),
+}
+
+
+def project_root(start: Path) -> Path:
+    for candidate in (start, *start.parents):
+        if (candidate / "templates").is_dir() and (candidate / "policies").is_dir():
+            return candidate
+    raise SsopsError("run the demo from an ssops checkout (a folder with templates/ and policies/)")
+
+
+def _commit(repo: git.Repo, message: str, who: str) -> None:
+    repo.git.add(A=True)
+    actor = git.Actor(who, f"{who}@example.com")
+    repo.index.commit(message, author=actor, committer=actor)
+
+
+def _quiet_render(root: Path) -> None:
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        if render_run(root, check=False) != 0:
+            raise SsopsError("the demo requests did not render")
+
+
+def _summary(body: str) -> str:
+    """The parts of the comment a reader sees first: headline, table, next step."""
+    lines = body.splitlines()
+    head = [ln for ln in lines[1:4] if ln.strip()]
+    table: list[str] = []
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("| Stack |")), None)
+    if start is not None:
+        table.append(lines[start])
+        for ln in lines[start + 2 :]:
+            if not ln.startswith("|"):
+                break
+            table.append(ln)
+    step = body.split("### Next step", 1)[1].split("<sub>", 1)[0].strip() if "### Next step" in body else ""
+    return "\n".join([*head, "", *table, "", "Next step: " + step])
+
+
+def build(target: Path, source: Path) -> git.Repo:
+    for d in ("templates", "policies", "requests"):
+        shutil.copytree(source / d, target / d)
+    (target / ".gitignore").write_text(".ssops/\n")
+    _quiet_render(target)
+    repo = git.Repo.init(target, initial_branch="main")
+    _commit(repo, "ssops catalog, policies and the current requests", "pat-platform")
+    return repo
+
+
+def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
+    started = time.perf_counter()
+    source = project_root(Path.cwd())
+    root = directory or Path(tempfile.mkdtemp(prefix="ssops-demo-"))
+    if root.exists() and any(root.iterdir()):
+        raise SsopsError(f"{root} is not empty; pick an empty --dir")
+    root.mkdir(parents=True, exist_ok=True)
+    repo = build(root, source)
+    forge = LocalForge(repo)
+    log = audit.for_repo(repo)
+    loop = Loop(repo, forge, audit=log)
+    applier = Applier(repo, forge=forge, audit=log)
+    comments = root / ".ssops" / "comments"
+    comments.mkdir(parents=True, exist_ok=True)
+    echo(f"demo repository: {root}\n")
+
+    def open_pr(branch: str) -> int:
+        author, path, text = REQUESTS[branch]
+        repo.git.checkout("-q", "-b", branch, "main")
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+        _quiet_render(root)
+        _commit(repo, f"{path}: new request", author)
+        repo.git.checkout("-q", "main")
+        pr = forge.open(branch, "main", author, f"{author}: {path}")
+        log.emit("open", pr=pr.number, sha=pr.head_sha, actor=author, title=pr.title)
+        return pr.number
+
+    def show(title: str, outcome: Outcome) -> None:
+        body = forge.comments(outcome.pr.number)[0]
+        (comments / f"pr-{outcome.pr.number}.md").write_text(body)
+        echo(click.style(f"== PR #{outcome.pr.number}: {title}", bold=True))
+        echo(_summary(body))
+        merged = outcome.merge.merged if outcome.merge else False
+        echo(f"status ssops-ci/risk: {outcome.state} ({outcome.description}); merged: {'yes' if merged else 'no'}")
+        echo(f"full comment: {comments / f'pr-{outcome.pr.number}.md'}")
+        if merged and outcome.merge and outcome.merge.sha:
+            echo(describe_apply(applier.run(outcome.merge.sha)))
+        echo("")
+
+    n1 = open_pr("dev-queue")
+    show("alice asks for a dev queue", loop.evaluate(n1))
+
+    n2 = open_pr("ledger-db")
+    show("bob asks for a prod database", loop.evaluate(n2))
+    forge.approve(n2, "alice")
+    echo("alice (payments) approves #2 at its current head")
+    show("after alice's approval", loop.review(n2))
+
+    n3 = open_pr("public-assets")
+    show("carol asks for a public bucket", loop.evaluate(n3))
+
+    echo(click.style("== the repository now", bold=True))
+    echo(repo.git.log("--oneline", "--graph", "main"))
+    for pr in forge.all_prs():
+        labels = ", ".join(forge.record(pr.number)["labels"])
+        risk_status = forge.statuses(pr.head_sha).get("ssops-ci/risk")
+        echo(f"#{pr.number} {pr.state:<6} {pr.head_ref:<14} [{labels}] ssops-ci/risk={risk_status}")
+    stacks = sorted({p.parent.relative_to(root / "rendered").as_posix() for p in (root / "rendered").rglob("*.tf")})
+    echo(f"rendered stacks on main: {', '.join(stacks)}")
+    echo(f"applied on main (state store): {', '.join(sorted(StateStore(root / '.ssops').all_applied()))}")
+    html = root / ".ssops" / "report.html"
+    read = log.read()
+    figures = metrics.compute(read.events)
+    html.write_text(render.html(figures, str(log.path), [str(p) for p in read.problems]), encoding="utf-8")
+    echo(click.style("\n== self-service report (ssops-ci report)", bold=True))
+    echo(render.text(figures, []), nl=False)
+    echo(f"HTML report: {html}")
+    echo(f"\nfinished in {time.perf_counter() - started:.1f}s; the repository stays at {root}")
+    return 0

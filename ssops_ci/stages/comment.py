@@ -1,0 +1,183 @@
+"""The pull-request comment: one sticky Markdown comment, rendered from comment.md.j2.
+
+Every value that comes from a request or a plan is escaped by construction (the
+environment's finalize hook), so a description cannot ping people, break the
+table, hide text or forge the sticky marker.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from ssops_ci import __version__
+from ssops_ci.model.fmt import money
+from ssops_ci.model.report import Report, StackReport
+from ssops_ci.model.risk import TIERS, rank
+
+MARKER = "<!-- ssops-ci:comment -->"
+LIMIT = 65_536  # GitHub rejects longer comment bodies
+BUDGET = 64_000  # what we aim for, leaving room for the platform's own additions
+LEVELS = ("full", "compact", "minimal")
+EMOJI = {"low": "🟢", "medium": "🟡", "high": "🟠", "blocked": "🔴"}
+SYMBOL = {  # trusted constants, not escaped
+    a: Markup(sym)  # noqa: S704
+    for a, sym in {"create": "+", "update": "~", "replace": "±", "delete": "−", "no-op": " "}.items()
+}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_SECRETS = [
+    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
+    re.compile(r"\bASIA[0-9A-Z]{16}\b"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}\b"),
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}\b"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+    re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
+]
+
+
+def escape(value: Any) -> str:
+    """Untrusted text as inert Markdown: HTML-escaped, Markdown punctuation escaped, no @mentions."""
+    if isinstance(value, Markup):
+        return str(value)
+    text = html.escape(redact(str(value)), quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = text.replace("@", "@\u200b").replace("\r", "").replace("\n", "<br>")
+    return text
+
+
+def code(value: Any, limit: int = 120) -> Markup:
+    """A value shown as inline code (HTML <code>, which unlike backticks survives any content)."""
+    text = redact(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    # Markdown still parses inline HTML's content, so Markdown punctuation is escaped here too.
+    body = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True)).replace("@", "@\u200b").replace("\n", "⏎")
+    return Markup(f"<code>{body}</code>")  # noqa: S704 - body is escaped just above
+
+
+def pre(text: str) -> Markup:
+    """Tool output verbatim: an HTML <pre> block, which Markdown leaves alone, escaped for HTML only."""
+    return Markup(f"<pre>{html.escape(redact(text), quote=False)}</pre>")  # noqa: S704 - escaped
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def diff_pair(before: Any, after: Any, limit: int = 120) -> tuple[Markup | str, Markup | str]:
+    """Before and after as code, cut around where they first differ so long values stay readable."""
+    if before is None or after is None:
+        return (code(before, limit) if before is not None else "", code(after, limit) if after is not None else "")
+    b, a = _text(before), _text(after)
+    if len(b) <= limit and len(a) <= limit:
+        return code(b, limit), code(a, limit)
+    first = next((i for i, (x, y) in enumerate(zip(b, a, strict=False)) if x != y), min(len(b), len(a)))
+    start = max(0, first - limit // 3)
+    prefix = "…" if start else ""
+    return code(prefix + b[start : start + limit], limit + 2), code(prefix + a[start : start + limit], limit + 2)
+
+
+def unit_price(v: float | None) -> str:
+    if v is None:
+        return "—"
+    whole, _, frac = f"{v:.10f}".rstrip("0").partition(".")
+    return f"${int(whole):,}.{frac.ljust(2, '0')}"
+
+
+def mermaid_label(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.\-\[\] /:+~±−]", "_", text)
+
+
+def redact(text: str) -> str:
+    """Defence in depth: anything shaped like a credential never reaches the forge."""
+    for pattern in _SECRETS:
+        text = pattern.sub("(redacted)", text)
+    token = os.environ.get("GITHUB_TOKEN")
+    if token and len(token) >= 8:
+        text = text.replace(token, "(redacted)")
+    return text
+
+
+def _environment() -> Environment:
+    env = Environment(
+        undefined=StrictUndefined,
+        finalize=escape,
+        autoescape=False,  # noqa: S701 - Markdown, not HTML: escaping is done by `finalize` on every value
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        code=code,
+        diff_pair=diff_pair,
+        pre=pre,
+        money=money,
+        unit_price=unit_price,
+        emoji=EMOJI,
+        symbol=SYMBOL,
+        mermaid_label=mermaid_label,
+        raw=Markup,  # for markup the template itself builds from trusted parts
+    )
+    return env
+
+
+_ENV = _environment()
+
+
+def _template_source() -> str:
+    return resources.files("ssops_ci.stages").joinpath("comment.md.j2").read_text(encoding="utf-8")
+
+
+_TEMPLATE = _ENV.from_string(_template_source())
+
+
+def _order(s: StackReport) -> tuple[int, str]:
+    return (-rank(s.risk.tier) if s.risk else 0, s.id)
+
+
+def render(
+    report: Report, *, report_url: str | None = None, limit: int = BUDGET, approved_by: list[str] | None = None
+) -> str:
+    """The comment body; details collapse, then shrink, then drop until it fits under `limit`."""
+    stacks = sorted(report.stacks, key=_order)
+    context: dict[str, Any] = {
+        "r": report,
+        "stacks": stacks,
+        "marker": Markup(MARKER),  # noqa: S704 - a constant
+        "version": __version__,
+        "report_url": report_url,
+        "tiers": TIERS,
+        "approved_by": approved_by or [],
+    }
+    body = ""
+    for level in LEVELS:
+        body = _TEMPLATE.render(**context, level=level, shown=stacks, omitted=[])
+        if len(body) <= limit:
+            return redact(body)
+    # Still too long at the smallest level: drop whole stack sections, least risky first.
+    lo, hi = 0, len(stacks)
+    while lo < hi:  # the most sections that fit
+        mid = (lo + hi + 1) // 2
+        body = _TEMPLATE.render(**context, level="minimal", shown=stacks[:mid], omitted=stacks[mid:])
+        lo, hi = (mid, hi) if len(body) <= limit else (lo, mid - 1)
+    body = _TEMPLATE.render(**context, level="minimal", shown=stacks[:lo], omitted=stacks[lo:])
+    if len(body) > limit:
+        body = _TEMPLATE.render(**context, level="table-only", shown=[], omitted=stacks)
+    return redact(body)
+
+
+_APPLY = _ENV.from_string(resources.files("ssops_ci.stages").joinpath("apply.md.j2").read_text(encoding="utf-8"))
+
+
+def apply_comment(result: Any) -> str:
+    """The apply result on the merged pull request (its own sticky comment)."""
+    from ssops_ci.app.apply import APPLY_MARKER
+
+    return redact(_APPLY.render(run=result, marker=Markup(APPLY_MARKER), version=__version__))  # noqa: S704

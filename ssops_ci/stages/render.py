@@ -1,0 +1,367 @@
+"""Rendering: a validated Request plus its catalog kind -> a Stack of Terraform files.
+
+Two renders per stack. The real one writes HCL where every request value went
+through `hcl.literal`. The skeleton one takes the same control flow but emits a
+numbered placeholder string for each value; since values can only ever be single
+literals, the skeleton has exactly the block structure of the real output. We
+parse each distinct skeleton once with the HCL parser checkov ships, refuse
+forbidden constructs on it, and fill the placeholders back in to get the
+resources without parsing every stack.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import posixpath
+import re
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from hcl2.api import loads as parse_hcl
+from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, Undefined
+from jinja2.exceptions import SecurityError
+from jinja2.loaders import BaseLoader
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel, ConfigDict
+
+from ssops_ci.config.catalog import ROOT, Catalog, Kind
+from ssops_ci.config.platform import Platform
+from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.stages import hcl
+from ssops_ci.stages.validate import Request
+
+GENERATOR = "ssops-ci"
+CHECKSUM_RE = re.compile(r"^# checksum: sha256:([0-9a-f]{64})\n", re.M)
+_PLACEHOLDER = re.compile(r"__ssops_(\d+)__")
+# Inside an expression the parser shows a placeholder quoted either way ("x" or, within
+# jsonencode/maps, 'x'); the whole quoted token stands for the value.
+_QUOTED_PLACEHOLDER = re.compile(r"""(["']?)__ssops_(\d+)__\1""")
+_BLOCK_HEAD = re.compile(r'^(resource|data|module)\s+"?([A-Za-z0-9_-]+)"?(?:\s+"?([A-Za-z0-9_-]+)"?)?\s*\{', re.M)
+_values: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("ssops_render_values")
+
+
+class Resource(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    address: str
+    type: str
+    mode: str  # managed | data | module
+    file: str
+    line: int
+    attrs: dict[str, Any]
+
+
+class Stack(BaseModel):
+    """The second stage: one request's Terraform, plus its parsed resources."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    request: str
+    kind: str
+    template_version: str
+    team: str
+    environment: str
+    dir: str
+    files: dict[str, str]  # file name -> full text, header included
+    resources: list[Resource]
+    locals: dict[str, Any] = {}
+
+    def paths(self) -> dict[str, str]:
+        return {f"{self.dir}/{name}": text for name, text in self.files.items()}
+
+
+def header(req: Request, kind: Kind, body: str) -> str:
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return (
+        f"# Rendered by {GENERATOR} from {req.path} with {kind.name}@{kind.spec.version} "
+        f"({ROOT}/{kind.folder}).\n"
+        f"# Do not edit: change the request or the template and run `ssops-ci render`.\n"
+        f"# checksum: sha256:{digest}\n\n"
+    )
+
+
+def body_of(text: str) -> tuple[str | None, str]:
+    """(checksum claimed in the header, body after the header) of a rendered file."""
+    m = CHECKSUM_RE.search(text)
+    if not m:
+        return None, text
+    return m.group(1), text[m.end() :].removeprefix("\n")
+
+
+def aws_tag_value(text: str) -> str:
+    """AWS accepts only letters, digits, spaces and `_.:/=+-@` in tag values, up to 256 characters."""
+    safe = "".join(ch if ch.isalnum() or ch in " _.:/=+-@" else "_" for ch in text)
+    return safe[:256]
+
+
+class _Loader(BaseLoader):
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.sources = sources
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
+        if template not in self.sources:
+            raise TemplateNotFound(template)
+        # The template name doubles as the "file name" so tracebacks point into templates/.
+        return self.sources[template], f"{ROOT}/{template}", lambda: True
+
+
+def _real_finalize(value: Any) -> str:
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises the precise "'x' is undefined" error
+    return hcl.literal(value)
+
+
+def _skeleton_finalize(value: Any) -> str:
+    _real_finalize(value)  # same validation as the real render
+    if isinstance(value, hcl.Raw) and value.inline_value is None:
+        return value.text
+    values = _values.get()
+    values.append(value.inline_value if isinstance(value, hcl.Raw) else value)
+    return f'"__ssops_{len(values) - 1}__"'
+
+
+def _environment(sources: dict[str, str], finalize: Any) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=_Loader(sources),
+        undefined=StrictUndefined,
+        finalize=finalize,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(hcl_object=hcl.hcl_object, ident=hcl.ident)
+    return env
+
+
+@dataclass
+class _Shape:
+    """One parsed skeleton file: normalised blocks with placeholders, or why it is refused."""
+
+    blocks: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass
+class Renderer:
+    catalog: Catalog
+    platform: Platform
+    _shapes: dict[str, _Shape] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sources = dict(self.catalog.shared)
+        for kind in self.catalog.kinds.values():
+            sources.update(kind.sources)
+        self._real = _environment(sources, _real_finalize)
+        self._skel = _environment(sources, _skeleton_finalize)
+
+    def context(self, req: Request, kind: Kind) -> dict[str, Any]:
+        env = self.platform.environments[req.environment]  # type: ignore[index]
+        tags = {
+            "team": req.team,
+            "environment": req.environment,
+            "cost-center": req.cost_center,
+            "managed-by": GENERATOR,
+            "ssops-request": req.path,
+            "ssops-template": f"{kind.name}@{kind.spec.version}",
+        }
+        if req.description:
+            tags["description"] = aws_tag_value(req.description)
+        return {
+            "request": {
+                "name": req.name,
+                "team": req.team,
+                "environment": req.environment,
+                "cost_center": req.cost_center,
+                "description": req.description,
+                "path": req.path,
+                "stack_id": req.stack_id,
+                # A name that is unique across teams and environments, for AWS resource names.
+                "slug": f"{self.platform.name_prefix}-{req.team}-{req.name}-{req.environment}",
+            },
+            "spec": req.spec,
+            "values": kind.spec.values,
+            "tags": tags,
+            "template": {"kind": kind.name, "version": kind.spec.version},
+            "platform": env.model_dump(),
+        }
+
+    def render(self, req: Request) -> Stack:
+        kind = self.catalog.get(req.kind)
+        if kind is None:
+            raise InputError([Problem(req.path, 1, 1, f"kind {req.kind} is not in the catalog")])
+        ctx = self.context(req, kind)
+        slug = ctx["request"]["slug"]
+        if len(slug) > kind.spec.max_name_length:
+            line, col = req.position("metadata.name")
+            raise InputError(
+                [
+                    Problem(
+                        req.path,
+                        line,
+                        col,
+                        f"metadata.name: the {kind.name} would be named '{slug}' ({len(slug)} characters) "
+                        f"but AWS allows {kind.spec.max_name_length}; "
+                        f"shorten the name by {len(slug) - kind.spec.max_name_length}",
+                    )
+                ]
+            )
+        files: dict[str, str] = {}
+        resources: list[Resource] = []
+        locals_: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for name in kind.outputs:
+            out_name = posixpath.basename(name).removesuffix(".j2")
+            rel_path = f"{req.rendered_dir}/{out_name}"
+            try:
+                body = self._real.get_template(name).render(ctx)
+                values: list[Any] = []
+                token = _values.set(values)
+                try:
+                    skeleton = self._skel.get_template(name).render(ctx)
+                finally:
+                    _values.reset(token)
+            except (TemplateError, SecurityError, TypeError, ValueError) as e:
+                problems.append(_template_problem(e, f"{ROOT}/{name}", req.path))
+                continue
+            shape = self._shape(skeleton)
+            if shape.error:
+                problems.append(Problem(f"{ROOT}/{name}", 1, 1, f"rendering {req.path}: {shape.error}"))
+                continue
+            blocks = _fill(shape.blocks, values)
+            refusal = refused(blocks, req.rendered_dir, self.platform.allowed_providers)
+            if refusal:
+                problems.extend(Problem(f"{ROOT}/{name}", 1, 1, f"rendering {req.path}: {r}") for r in refusal)
+                continue
+            body = body.rstrip("\n") + "\n"
+            files[out_name] = header(req, kind, body) + body
+            resources.extend(_resources(blocks, body, rel_path, 4))
+            for group in blocks.get("locals", []):
+                locals_.update(normalise(group))
+        if problems:
+            raise InputError(problems)
+        return Stack(
+            id=req.stack_id,
+            request=req.path,
+            kind=kind.name,
+            template_version=kind.spec.version,
+            team=req.team,
+            environment=req.environment,
+            dir=req.rendered_dir,
+            files=files,
+            resources=resources,
+            locals=locals_,
+        )
+
+    def _shape(self, skeleton: str) -> _Shape:
+        key = hashlib.sha256(skeleton.encode()).hexdigest()
+        shape = self._shapes.get(key)
+        if shape is None:
+            try:
+                shape = _Shape(blocks=parse_hcl(skeleton))
+            except Exception as e:  # lark raises many unrelated types; all mean "not valid HCL"
+                shape = _Shape(blocks={}, error=f"the template produced invalid HCL: {str(e).splitlines()[0]}")
+            self._shapes[key] = shape
+        return shape
+
+
+def _template_problem(e: Exception, template_path: str, request_path: str) -> Problem:
+    line = 1
+    if isinstance(e, TemplateSyntaxError) and e.lineno:
+        line, template_path = e.lineno, (e.filename or template_path)
+    else:
+        for frame in reversed(traceback.extract_tb(e.__traceback__)):
+            if frame.filename.startswith(ROOT + "/") and frame.lineno:
+                template_path, line = frame.filename, frame.lineno
+                break
+    return Problem(template_path, line, 1, f"rendering {request_path}: {type(e).__name__}: {e}")
+
+
+def _fill(value: Any, values: list[Any]) -> Any:
+    if isinstance(value, str):
+        m = _PLACEHOLDER.fullmatch(value)
+        if m:
+            return values[int(m.group(1))]
+        if "__ssops_" in value:
+            return _QUOTED_PLACEHOLDER.sub(lambda m: hcl.literal(values[int(m.group(2))]), value)
+        return value
+    if isinstance(value, dict):
+        # Block labels can come from values too (`resource "x" {{ name }}`).
+        return {(str(_fill(k, values)) if "__ssops_" in k else k): _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    return value
+
+
+def normalise(body: Any) -> Any:
+    """Undo the parser's habit of wrapping every attribute value in a one-item list."""
+    if isinstance(body, dict):
+        return {
+            k: normalise(v[0] if isinstance(v, list) and len(v) == 1 else v)
+            for k, v in body.items()
+            if k not in ("__start_line__", "__end_line__")
+        }
+    if isinstance(body, list):
+        return [normalise(v) for v in body]
+    return body
+
+
+def iter_blocks(blocks: dict[str, Any], kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(type, name, raw body) of every `resource`/`data` block; (name, name, body) for `module`."""
+    out = []
+    for group in blocks.get(kind, []):
+        for first, inner in group.items():
+            if kind == "module":
+                out.append((first, first, inner))
+                continue
+            for name, body in inner.items():
+                out.append((first, name, body))
+    return out
+
+
+def refused(blocks: dict[str, Any], stack_dir: str, allowed_providers: list[str]) -> list[str]:
+    """Constructs a rendered stack may never contain, whatever the template says."""
+    out = []
+    for rtype, name, body in iter_blocks(blocks, "resource"):
+        if "provisioner" in body:
+            out.append(f"resource {rtype}.{name} has a provisioner block (provisioners run arbitrary commands)")
+    for dtype, name, _ in iter_blocks(blocks, "data"):
+        if dtype in ("external", "http"):
+            out.append(f"data source {dtype}.{name} is not allowed (it runs programs or fetches URLs)")
+    for name, _, body in iter_blocks(blocks, "module"):
+        source = normalise(body).get("source")
+        if not isinstance(source, str) or not source.startswith(("./", "../")):
+            out.append(f"module {name} must use a local source inside the repository (got {source!r})")
+            continue
+        target = posixpath.normpath(posixpath.join(stack_dir, source))
+        if target.startswith("..") or posixpath.isabs(target):
+            out.append(f"module {name} source {source!r} points outside the repository")
+    for tf in blocks.get("terraform", []):
+        for req_group in tf.get("required_providers", []):
+            for pname, spec in normalise(req_group).items():
+                src = spec.get("source", f"hashicorp/{pname}") if isinstance(spec, dict) else f"hashicorp/{pname}"
+                short = str(src).removeprefix("registry.terraform.io/").lower()
+                if short not in allowed_providers:
+                    out.append(f"provider {src!r} is not in policies/platform.yaml allowed_providers")
+    return out
+
+
+def _resources(blocks: dict[str, Any], body: str, path: str, header_lines: int) -> list[Resource]:
+    lines: dict[tuple[str, str, str], int] = {}
+    for m in _BLOCK_HEAD.finditer(body):
+        lines[(m.group(1), m.group(2), m.group(3) or m.group(2))] = body.count("\n", 0, m.start()) + 1 + header_lines
+    out = []
+    for mode, prefix in (("resource", ""), ("data", "data.")):
+        for rtype, name, raw in iter_blocks(blocks, mode):
+            out.append(
+                Resource(
+                    address=f"{prefix}{rtype}.{name}",
+                    type=rtype,
+                    mode="managed" if mode == "resource" else "data",
+                    file=path,
+                    line=lines.get((mode, rtype, name), 1),
+                    attrs=normalise(raw),
+                )
+            )
+    return out
