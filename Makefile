@@ -16,6 +16,7 @@ test: $(STAMP).dev chromium
 	$(BIN)/ruff check ssops_ci tests bench
 	$(BIN)/ruff format --check ssops_ci tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP).dev

@@ -16,7 +16,10 @@ import git
 
 from bench import gitops
 from bench.gen import generate
-from ssops_ci.app import plan as planner
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.evaluate import plan
+from ssops_ci.app.scope import scope
+from ssops_ci.ops import wiring
 
 
 def _one_file_pr(root: Path, path: str) -> None:
@@ -26,7 +29,7 @@ def _one_file_pr(root: Path, path: str) -> None:
     gitops.commit_all(root, "one request")
 
 
-def _timed(repo: git.Repo, fn: Any, rounds: int = 5) -> float:
+def _timed(repo: GitRepository, fn: Any, rounds: int = 5) -> float:
     times = []
     for _ in range(rounds):
         t = time.perf_counter()
@@ -43,11 +46,11 @@ def run(sizes: tuple[int, ...] = (1_000, 10_000)) -> dict[str, Any]:
             root = Path(tmp) / f"r{n}"
             paths = generate(root, n, git=True)
             _one_file_pr(root, paths[n // 2])
-            repos[n] = git.Repo(root)
+            repos[n] = GitRepository(git.Repo(root))
         for n, repo in repos.items():  # measured back to back, same process, same cache state
-            out[f"detect_{n}_seconds"] = round(_timed(repo, lambda r: planner.affected_stacks(r, "main", "feature")), 3)
-            out[f"plan_{n}_seconds"] = round(_timed(repo, lambda r: planner.run(r, "main", "feature")), 3)
-            assert len(planner.run(repo, "main", "feature").stacks) == 1
+            out[f"detect_{n}_seconds"] = round(_timed(repo, lambda r: scope(r, "main", "feature")), 3)
+            out[f"plan_{n}_seconds"] = round(_timed(repo, lambda r: plan(wiring.services(r), "main", "feature")), 3)
+            assert len(plan(wiring.services(repo), "main", "feature").report.stacks) == 1
     small, big = sizes[0], sizes[-1]
     out["detect_ratio_big_over_small"] = round(out[f"detect_{big}_seconds"] / out[f"detect_{small}_seconds"], 2)
     out["plan_ratio_big_over_small"] = round(out[f"plan_{big}_seconds"] / out[f"plan_{small}_seconds"], 2)

@@ -17,9 +17,10 @@ import git
 from bench import gitops
 from bench.gen import generate, render_quietly
 from ssops_ci.adapters.checkov import CheckovScanner
-from ssops_ci.app import evaluate as pipeline
-from ssops_ci.app import plan as planner
-from ssops_ci.stages import findings as policy
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.evaluate import evaluate, load_policies, plan
+from ssops_ci.config.policies import Policies
+from ssops_ci.ops import wiring
 
 
 def run(n: int = 200) -> dict[str, Any]:
@@ -30,16 +31,16 @@ def run(n: int = 200) -> dict[str, Any]:
         generate(root, n + 50)  # same seed: rewrites the first 50 identically, adds n more
         render_quietly(root)
         gitops.commit_all(root, "200 requests")
-        repo = git.Repo(root)
+        repo = GitRepository(git.Repo(root))
         import checkov.terraform.runner  # noqa: F401 - import cost (about 3 s) is paid once, not measured
 
         t0 = time.perf_counter()
-        planned = planner.plan(repo, "main", "big-pr")
+        planned = plan(wiring.services(repo), "main", "big-pr")
         t1 = time.perf_counter()
-        pols = policy.require_policies(planned)
-        assert planned.base.gate is not None
-        scanner = CheckovScanner(pols, planned.base.gate.catalog)
-        stacks = [p.after.stack for p in planned.stacks.values() if p.after.stack]
+        pols = load_policies(planned.scope.base)
+        assert isinstance(pols, Policies) and planned.scope.base.setup is not None
+        scanner = CheckovScanner(pols, planned.scope.base.setup.catalog)
+        stacks = [p.after.stack for p in planned.prepared.values() if p.after.stack]
         t2 = time.perf_counter()
         result = scanner.scan(stacks)
         t3 = time.perf_counter()
@@ -51,7 +52,7 @@ def run(n: int = 200) -> dict[str, Any]:
             scanner.scan([s])
         t6 = time.perf_counter()
         t7 = time.perf_counter()
-        full = pipeline.evaluate(repo, "main", "big-pr", today=dt.date(2026, 11, 22)).report
+        full = evaluate(wiring.services(repo, today=dt.date(2026, 11, 22)), "main", "big-pr").report
         t8 = time.perf_counter()
     assert len(stacks) == n and not result.errors
     return {

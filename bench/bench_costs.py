@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 
 from bench.gen import PROJECT
-from ssops_ci.commands.cost import breakdown
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.app.workspace import breakdown, open_workspace
 
 SIZES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "PostgresDatabase": [(s, {"size": s, "storageGb": 20}) for s in ("small", "medium", "large")],
@@ -44,7 +45,8 @@ def run() -> dict[str, Any]:
                     }
                     (root / "requests/payments").mkdir(parents=True, exist_ok=True)
                     (root / f"requests/payments/{name}.yaml").write_text(yaml.safe_dump(doc))
-        result = breakdown(root, ())
+        tree = WorkTree(root)
+        result = breakdown(tree, open_workspace(tree, str(root)))
     for s in result["stacks"]:
         kind, label, env = names[s["id"].split("/")[1]]
         out.setdefault(kind, {}).setdefault(label, {})[f"{env} ({s['region']})"] = s["monthly"]

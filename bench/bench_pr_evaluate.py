@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.gen import PROJECT
-from ssops_ci.app.pull_request import Loop
-from tests.conftest import Repo, git_init, request_yaml
+from tests.conftest import Repo, git_init, pull_requests, request_yaml
 from tests.github_double.fixture import make_world
 
 
@@ -38,7 +37,7 @@ def run(rounds: int = 3) -> dict[str, Any]:
             forge = world.forge(paced=paced)
             world.fetch()
             t = time.perf_counter()
-            outcome = Loop(world.ci, forge).evaluate(n)
+            outcome = pull_requests(world.ci, forge).evaluate(n)
             (paced_times if paced else times).append(time.perf_counter() - t)
             assert outcome.merge and outcome.merge.merged
             calls.append(forge.calls)

@@ -15,10 +15,12 @@ from typing import Any
 from hcl2.api import loads as parse_hcl
 
 from bench.gen import generate
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import setup as gate
-from ssops_ci.stages import validate as requests
-from ssops_ci.stages.render import Renderer, refused
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.app.revision import request_files
+from ssops_ci.config.setup import load as load_setup
+from ssops_ci.stages import validate
+from ssops_ci.stages.blocks import refused
+from ssops_ci.stages.render import Renderer
 
 
 def run(n: int = 10_000, sample: int = 300) -> dict[str, Any]:
@@ -27,8 +29,8 @@ def run(n: int = 10_000, sample: int = 300) -> dict[str, Any]:
         generate(root, n)
         tree = WorkTree(root)
         t0 = time.perf_counter()
-        g = gate.load(tree)
-        loaded = requests.load_all(tree, g.catalog, g.teams)
+        g = load_setup(tree)
+        loaded = validate.validate_all(request_files(tree), g.catalog, g.teams)
         t1 = time.perf_counter()
         renderer = Renderer(g.catalog, g.platform)
         stacks = [renderer.render(r) for r in loaded.requests]

@@ -11,7 +11,10 @@ import git
 
 from bench import gitops
 from bench.gen import generate, render_quietly
-from ssops_ci.app import plan as planner
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.evaluate import plan
+from ssops_ci.app.scope import scope
+from ssops_ci.ops import wiring
 
 
 def run(n: int = 1_000) -> dict[str, Any]:
@@ -27,11 +30,11 @@ def run(n: int = 1_000) -> dict[str, Any]:
         )
         render_quietly(root)
         gitops.commit_all(root, "template change")
-        repo = git.Repo(root)
+        repo = GitRepository(git.Repo(root))
         t0 = time.perf_counter()
-        found, _, _ = planner.affected_stacks(repo, "main", "platform")
+        found = scope(repo, "main", "platform").affected
         t1 = time.perf_counter()
-        report = planner.run(repo, "main", "platform")
+        report = plan(wiring.services(repo), "main", "platform").report
         t2 = time.perf_counter()
         json_size = len(report.to_json())
     assert len(report.stacks) == n and all(s.status == "ok" and not s.drift for s in report.stacks)

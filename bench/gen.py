@@ -78,10 +78,10 @@ def generate(
 
 
 def render_quietly(root: Path) -> None:
-    import contextlib
-    import io
+    from ssops_ci.adapters.worktree import WorkTree, write_rendered
+    from ssops_ci.app.workspace import open_workspace, render_requests
 
-    from ssops_ci.commands.render import run as render_run
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        render_run(root, check=False)
+    tree = WorkTree(root)
+    result = render_requests(tree, open_workspace(tree, str(root)))
+    assert not result.problems, result.problems[:3]
+    write_rendered(tree.root, result.stacks, result.mismatches)

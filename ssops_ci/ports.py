@@ -1,40 +1,139 @@
-"""Plan engines: from a stack's rendering before and after, the resource changes."""
+"""The Protocols the use cases need from the outside world; adapters/ implements them.
+
+Use cases (app/) see only these, so a git repository, GitHub, Terraform, checkov or a
+file store can be swapped for another implementation (or a test double) without
+touching the pipeline.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
 
-from ssops_ci.config.catalog import ResourceType
+from ssops_ci.model.audit import AuditRead
 from ssops_ci.model.change import ResourceChange
-from ssops_ci.stages.render import Stack
+from ssops_ci.model.finding import ScanResult
+from ssops_ci.model.forge import MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.plan import PathChange
+from ssops_ci.model.stack import Stack, StackJob
 
 
-class PlanError(Exception):
-    """A stack could not be planned; the message says why and what to do."""
+class Tree(Protocol):
+    """A read-only view of one revision: the working directory, or one commit."""
+
+    label: str
+
+    def read(self, path: str) -> bytes | None:
+        """Bytes of a file, or None when it does not exist."""
+
+    def files(self, prefix: str) -> Iterator[str]:
+        """Every file path below `prefix` (a folder), repository-relative, sorted."""
 
 
-@dataclass(frozen=True)
-class StackJob:
-    id: str
-    before: Stack | None  # None: the stack does not exist yet
-    after: Stack | None  # None: the stack is being destroyed
-    resource_types: dict[str, ResourceType] = field(default_factory=dict)
+class Repository(Protocol):
+    """A repository's history: revisions, their trees and the differences between them."""
 
-    @property
-    def destroy(self) -> bool:
-        return self.after is None
+    root: Path  # the working directory, where local records and local Terraform state live
+
+    def resolve(self, ref: str) -> str:
+        """The commit SHA `ref` names; SsopsError saying what to fetch when it names none."""
+
+    def tree(self, sha: str) -> Tree: ...
+
+    def merge_base(self, base: str, head: str) -> str: ...
+
+    def diff(self, old: str, new: str) -> list[PathChange]:
+        """What changed from `old` to `new`, with renames detected."""
+
+    def grep(self, sha: str, prefix: str, pattern: str) -> list[str]:
+        """Files under `prefix` at `sha` with a line matching the extended regular expression `pattern`."""
+
+    def parents(self, sha: str) -> list[str]: ...
+
+    def message(self, sha: str) -> str: ...
+
+    def has_commit(self, sha: str) -> bool: ...
 
 
-class PlanEngine(Protocol):
+class Engine(Protocol):
+    """Plans (and applies) a stack: the static diff, or a real Terraform."""
+
     name: str
+    concurrent: bool  # plans may run in parallel threads
 
     def plan(self, job: StackJob) -> list[ResourceChange]:
-        """Every managed resource of the stack with its action; raise PlanError when that is not knowable."""
-
-
-class ApplyEngine(Protocol):
-    name: str
+        """Every managed resource of the stack with its action; PlanError when that is not knowable."""
 
     def apply(self, job: StackJob, sha: str) -> str:
         """Make the stack what `job.after` says (destroy it when None); a one-line summary. PlanError on failure."""
+
+
+class Scanner(Protocol):
+    def scan(self, stacks: list[Stack]) -> ScanResult: ...
+
+
+class Forge(Protocol):
+    """Where pull requests live."""
+
+    name: str
+
+    def get_pr(self, number: int) -> PullRequest: ...
+
+    def upsert_comment(self, number: int, body: str, marker: str) -> str:
+        """Create the sticky comment or update it in place; returns its id. Never duplicates."""
+
+    def set_status(
+        self, sha: str, context: str, state: StatusState, description: str, url: str | None = None
+    ) -> None: ...
+
+    def statuses(self, sha: str) -> dict[str, StatusState]:
+        """The latest state of each status context on `sha`."""
+
+    def required_contexts(self, branch: str) -> list[str]:
+        """Status contexts branch protection requires before merging into `branch`."""
+
+    def set_labels(self, number: int, labels: list[str], managed_prefix: str) -> None:
+        """Make the labels starting with `managed_prefix` exactly `labels`; leave the others alone."""
+
+    def request_reviewers(self, number: int, teams: list[str], users: list[str]) -> None:
+        """Ask for reviews from GitHub teams (org/slug) and users not already asked."""
+
+    def reviews(self, number: int) -> list[Review]: ...
+
+    def merge(self, number: int, sha: str, title: str) -> MergeResult:
+        """Merge only if the head is still `sha`."""
+
+
+class AuditTrail(Protocol):
+    """The append-only record of every decision and action."""
+
+    def emit(self, event: str, **fields: Any) -> dict[str, Any]: ...
+
+    def read(self) -> AuditRead: ...
+
+
+class Store(Protocol):
+    """What ssops-ci keeps between runs: apply records, stack locks, reports, the static engine's state."""
+
+    def apply_record(self, sha: str) -> dict[str, Any]: ...
+
+    def update_apply(self, sha: str, stack: str, **fields: Any) -> None: ...
+
+    def stack_lock(self, stack: str, timeout: float) -> contextlib.AbstractContextManager[None]:
+        """One apply per stack at a time; LockTimeout (an SsopsError) naming the holder after `timeout`."""
+
+    def all_applied(self) -> dict[str, dict[str, Any]]:
+        """What the static engine recorded as applied, per stack."""
+
+    def save_report(self, name: str, text: str) -> None:
+        """Keep a report (the full JSON behind a pull-request comment)."""
+
+
+class Clock(Protocol):
+    def today(self) -> dt.date: ...
+
+    def now(self) -> float:
+        """Seconds since the epoch."""

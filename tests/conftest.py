@@ -7,8 +7,19 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import git
 import pytest
+
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.apply import Applier
+from ssops_ci.app.evaluate import evaluate as evaluate_use_case
+from ssops_ci.app.evaluate import plan as plan_use_case
+from ssops_ci.app.pull_request import PullRequests
+from ssops_ci.model.report import Report
+from ssops_ci.ops import wiring
+from ssops_ci.ports import Forge
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -201,3 +212,29 @@ def world(gitrepo: Callable[..., Repo], tmp_path: Path, monkeypatch: pytest.Monk
     yield w
     w.double.stop()
     assert w.double.violations == [], "\n".join(w.double.violations)
+
+
+# ----------------------------------------------------------------------------- the use cases, wired as the CLI does
+
+
+def repository(where: Path | git.Repo) -> GitRepository:
+    return GitRepository(where) if isinstance(where, git.Repo) else GitRepository.open(where)
+
+
+def evaluate(where: Path | git.Repo, base: str = "main", head: str = "HEAD", **kw: Any) -> Report:
+    """The whole evaluation of base..head (`today`, `scanner`, `engine` as the wiring takes them)."""
+    only = kw.pop("only", None)
+    return evaluate_use_case(wiring.services(repository(where), **kw), base, head, only=only).report
+
+
+def plan_report(where: Path | git.Repo, base: str = "main", head: str = "HEAD", engine: str | None = None) -> Report:
+    """Just what the plan step reports (before findings, cost and risk)."""
+    return plan_use_case(wiring.services(repository(where), engine=engine), base, head).report
+
+
+def pull_requests(repo: git.Repo, forge: Forge, **kw: Any) -> PullRequests:
+    return wiring.pull_requests(GitRepository(repo), forge, **kw)
+
+
+def applier(repo: git.Repo, **kw: Any) -> Applier:
+    return wiring.applier(GitRepository(repo), **kw)

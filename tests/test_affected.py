@@ -8,16 +8,20 @@ from pathlib import Path
 import git
 import pytest
 
-from ssops_ci.adapters.git import resolve
-from ssops_ci.app import plan as planner
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.scope import scope
+from ssops_ci.model.plan import Affected
 from ssops_ci.model.problems import SsopsError
-from ssops_ci.stages.affected import detect, requests_matching
+from ssops_ci.stages.affected import grep_pattern
 from tests.conftest import Repo, request_yaml
 
 
+def affected(repo: Repo, base: str = "main", head: str = "HEAD") -> Affected:
+    return scope(GitRepository.open(repo.root), base, head).affected
+
+
 def touched(repo: Repo, base: str = "main", head: str = "HEAD") -> dict[str, list[str]]:
-    r = git.Repo(repo.root)
-    found, _, _ = planner.affected_stacks(r, base, head)
+    found = affected(repo, base, head)
     return {k: sorted(v.reasons) for k, v in sorted(found.touched.items())}
 
 
@@ -41,7 +45,7 @@ def test_renamed_request_is_a_delete_and_an_add(gitrepo: Callable[..., Repo]) ->
     repo.git("mv", "requests/search/crawl-queue.yaml", "requests/search/crawler.yaml")
     repo.edit("requests/search/crawler.yaml", "name: crawl-queue", "name: crawler")
     repo.commit()
-    found, _, _ = planner.affected_stacks(git.Repo(repo.root), "main", "HEAD")
+    found = affected(repo)
     assert sorted(found.touched) == ["search/crawl-queue", "search/crawler"]
     assert found.touched["search/crawler"].renamed_from == "requests/search/crawl-queue.yaml"
     assert "request-deleted" in found.touched["search/crawl-queue"].reasons
@@ -62,7 +66,7 @@ def test_template_change_reaches_every_request_of_that_kind(gitrepo: Callable[..
         "payments/refund-events": ["template-changed"],
         "search/crawl-queue": ["template-changed"],
     }
-    found, _, _ = planner.affected_stacks(git.Repo(repo.root), "main", "HEAD")
+    found = affected(repo)
     assert found.governance_paths == ["templates/queue/main.tf.j2"]
 
 
@@ -87,7 +91,7 @@ def test_hand_edited_rendered_file_is_drift(gitrepo: Callable[..., Repo]) -> Non
     repo.branch("sneaky")
     repo.edit("rendered/payments/receipts/main.tf", "block_public_acls       = true", "block_public_acls       = false")
     repo.commit(render=False)
-    found, _, _ = planner.affected_stacks(git.Repo(repo.root), "main", "HEAD")
+    found = affected(repo)
     assert list(found.touched) == ["payments/receipts"]
     assert found.touched["payments/receipts"].rendered_paths == {"rendered/payments/receipts/main.tf"}
 
@@ -100,7 +104,7 @@ def test_governance_paths(gitrepo: Callable[..., Repo]) -> None:
     repo.write("policies/teams.yaml", (repo.root / "policies/teams.yaml").read_text() + "\n")
     repo.write("docs/readme.md", "hello\n")
     repo.commit(render=False)
-    found, _, _ = planner.affected_stacks(git.Repo(repo.root), "main", "HEAD")
+    found = affected(repo)
     assert found.governance_paths == [".github/workflows/x.yml", "policies/teams.yaml", "ssops_ci/hack.py"]
     assert found.touched == {}
 
@@ -129,7 +133,7 @@ def test_diff_is_from_the_merge_base(gitrepo: Callable[..., Repo]) -> None:
 def test_unknown_ref_is_a_clear_error(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
     with pytest.raises(SsopsError, match="unknown git ref 'nope': fetch it first"):
-        planner.affected_stacks(git.Repo(repo.root), "nope", "HEAD")
+        affected(repo, "nope", "HEAD")
 
 
 def test_shallow_clone_without_merge_base(gitrepo: Callable[..., Repo], tmp_path: Path) -> None:
@@ -143,14 +147,19 @@ def test_shallow_clone_without_merge_base(gitrepo: Callable[..., Repo], tmp_path
     repo.commit()
     clone = tmp_path / "shallow"
     git.Repo.clone_from(f"file://{repo.root}", clone, depth=1, no_single_branch=True)
-    r = git.Repo(clone)
+    r = GitRepository.open(clone)
     with pytest.raises(SsopsError, match="this clone is shallow; fetch full history"):
-        detect(r, resolve(r, "origin/main"), resolve(r, "origin/feature"))
+        r.merge_base(r.resolve("origin/main"), r.resolve("origin/feature"))
+
+
+def requests_matching(r: GitRepository, sha: str, key: str, values: set[str]) -> list[str]:
+    pattern = grep_pattern(key, values)
+    return r.grep(sha, "requests", pattern) if pattern else []
 
 
 def test_requests_matching_uses_git_grep(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
-    r = git.Repo(repo.root)
+    r = GitRepository.open(repo.root)
     assert requests_matching(r, "HEAD", "kind", {"Queue"}) == [
         "requests/payments/refund-events.yaml",
         "requests/search/crawl-queue.yaml",

@@ -11,10 +11,8 @@ from click.testing import CliRunner
 from ssops_ci.adapters.audit import AuditLog
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.adapters.state import StateStore
-from ssops_ci.app.apply import Applier
-from ssops_ci.app.pull_request import Loop
 from ssops_ci.commands.cli import cli
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, applier, pull_requests, request_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -30,10 +28,10 @@ def merged_pr(repo: Repo, branch: str, files: dict[str, str], remove: list[str] 
     r = git.Repo(repo.root)
     forge = LocalForge(r)
     n = forge.open(branch, "main", "alice").number
-    outcome = Loop(r, forge).evaluate(n)
+    outcome = pull_requests(r, forge).evaluate(n)
     if outcome.merge is None:  # not low risk: the platform team approves
         forge.approve(n, "pat-platform")
-        outcome = Loop(r, forge).review(n)
+        outcome = pull_requests(r, forge).review(n)
     assert outcome.merge and outcome.merge.merged and outcome.merge.sha
     return n, outcome.merge.sha
 
@@ -62,9 +60,9 @@ def test_apply_records_state_reports_on_the_pr_and_is_idempotent(gitrepo: Callab
 def test_a_deleted_request_is_destroyed(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
     _, first = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
-    Applier(git.Repo(repo.root)).run(first)
+    applier(git.Repo(repo.root)).run(first)
     _, second = merged_pr(repo, "no-jobs", {}, remove=["requests/payments/jobs.yaml"])
-    result = Applier(git.Repo(repo.root)).run(second)
+    result = applier(git.Repo(repo.root)).run(second)
     assert result.ok and [(s.stack, s.action, s.state) for s in result.stacks] == [
         ("payments/jobs", "destroy", "applied")
     ]
@@ -97,7 +95,7 @@ def test_the_first_commit_and_unknown_shas(gitrepo: Callable[..., Repo]) -> None
 def test_static_drift_finds_merges_that_were_never_applied(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
     _, first = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
-    Applier(git.Repo(repo.root)).run(first)
+    applier(git.Repo(repo.root)).run(first)
     clean = CliRunner().invoke(cli, ["drift", "--repo", str(repo.root)])
     assert clean.exit_code == 0 and "No drift." in clean.stdout
     merged_pr(repo, "bigger", {"requests/payments/jobs.yaml": request_yaml(name="jobs", spec="  retentionDays: 9\n")})

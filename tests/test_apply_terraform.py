@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.adapters.state import StateStore
-from ssops_ci.app.apply import Applier, describe
+from ssops_ci.app.apply import describe
 from ssops_ci.commands.cli import cli
 from tests import nullkind
-from tests.conftest import Repo
+from tests.conftest import Repo, applier
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_one_failing_stack_does_not_stop_the_others_and_the_pr_is_told(tfrepo: R
     assert forge.record(1)["labels"] == ["apply-failed"]
     assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
     # the same commit again: applied stacks are skipped, the failed one is retried (and still fails)
-    again = Applier(r).run(sha)
+    again = applier(r).run(sha)
     assert [(s.stack, s.state, s.retried_after) for s in again.stacks] == [
         ("payments/alpha", "already-applied", None),
         ("payments/beta", "failed", "failed"),
@@ -125,7 +125,7 @@ def test_a_killed_apply_is_finished_by_the_next_run(tfrepo: Repo, tf_env: dict[s
         pytest.fail(f"the apply never got to the slow stack: {record(tfrepo, sha)}")
     os.killpg(proc.pid, signal.SIGKILL)  # the runner dies mid-apply, terraform with it
     proc.wait()
-    result = Applier(git.Repo(tfrepo.root)).run(sha)
+    result = applier(git.Repo(tfrepo.root)).run(sha)
     text = describe(result)
     assert result.ok, text
     assert [(s.stack, s.state, s.retried_after) for s in result.stacks] == [
@@ -144,19 +144,19 @@ def test_two_applies_racing_for_one_stack(tfrepo: Repo, tf_env: dict[str, str]) 
     deadline = time.monotonic() + 60
     while record(tfrepo, sha).get("payments/slow") != "running" and time.monotonic() < deadline:
         time.sleep(0.1)
-    second = Applier(git.Repo(tfrepo.root), lock_timeout=1).run(sha)
+    second = applier(git.Repo(tfrepo.root), lock_timeout=1).run(sha)
     slow = next(s for s in second.stacks if s.stack == "payments/slow")
     assert slow.state == "failed"
     assert slow.message.startswith("payments/slow is being applied by pid ") and "waited 1s" in slow.message
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, out + err
-    third = Applier(git.Repo(tfrepo.root), lock_timeout=1).run(sha)
+    third = applier(git.Repo(tfrepo.root), lock_timeout=1).run(sha)
     assert {s.state for s in third.stacks} == {"already-applied"}
 
 
 def test_drift_on_real_terraform(tfrepo: Repo) -> None:
     sha = merge(tfrepo, {"requests/payments/alpha.yaml": nullkind.request("alpha")})
-    assert Applier(git.Repo(tfrepo.root)).run(sha).ok
+    assert applier(git.Repo(tfrepo.root)).run(sha).ok
     clean = CliRunner().invoke(cli, ["drift", "--repo", str(tfrepo.root)])
     assert clean.exit_code == 0, clean.stdout
     assert "checked 1 stack(s)" in clean.stdout and "No drift." in clean.stdout

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import setup as gate
-from ssops_ci.stages.render import Renderer, Stack
-from ssops_ci.stages.validate import Request
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config.setup import Setup
+from ssops_ci.config.setup import load as load_setup
+from ssops_ci.model.request import Request
+from ssops_ci.model.stack import Stack
+from ssops_ci.stages.render import Renderer
 from tests.conftest import PROJECT
 
 ENVS = ("dev", "staging", "prod")
@@ -54,8 +56,8 @@ UNTAGGABLE = {
 }
 
 
-def all_stacks() -> Iterator[tuple[gate.Gate, Stack]]:
-    g = gate.load(WorkTree(PROJECT))
+def all_stacks() -> Iterator[tuple[Setup, Stack]]:
+    g = load_setup(WorkTree(PROJECT))
     renderer = Renderer(g.catalog, g.platform)
     assert set(VARIANTS) == set(g.catalog.kinds), "add variants for every kind in the catalog"
     for kind_name, variants in VARIANTS.items():
@@ -88,7 +90,7 @@ def all_stacks() -> Iterator[tuple[gate.Gate, Stack]]:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[gate.Gate, Stack]]]:
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[Setup, Stack]]]:
     root = tmp_path_factory.mktemp("catalog")
     stacks = list(all_stacks())
     for _, stack in stacks:
@@ -100,7 +102,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple
 
 @pytest.mark.slow
 def test_rendered_stacks_are_terraform_fmt_canonical(
-    rendered: tuple[Path, list[tuple[gate.Gate, Stack]]], terraform_bin: Path
+    rendered: tuple[Path, list[tuple[Setup, Stack]]], terraform_bin: Path
 ) -> None:
     root, _ = rendered
     out = subprocess.run(
@@ -114,7 +116,7 @@ def test_rendered_stacks_are_terraform_fmt_canonical(
 
 @pytest.mark.slow
 def test_checkov_fails_only_the_declared_exceptions(
-    rendered: tuple[Path, list[tuple[gate.Gate, Stack]]],
+    rendered: tuple[Path, list[tuple[Setup, Stack]]],
 ) -> None:
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform.runner import Runner

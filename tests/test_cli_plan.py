@@ -11,9 +11,8 @@ import git
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci.app import plan as planner
 from ssops_ci.commands.cli import cli
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, plan_report, request_yaml
 
 
 def run(*args: str) -> Result:
@@ -150,10 +149,11 @@ def test_plan_one_stack_that_is_not_affected(changed: Repo) -> None:
 
 
 def test_matrix_caps_the_number_of_jobs() -> None:
-    from ssops_ci.stages.affected import Affected, Touched
+    from ssops_ci.model.plan import Affected, Touched
+    from ssops_ci.stages.affected import matrix
 
-    found = Affected("b", "h", "m", [], [], {f"t/s{i:04d}": Touched(f"t/s{i:04d}") for i in range(10_000)})
-    include = planner.matrix(found)["include"]
+    touched = {f"t/s{i:04d}": Touched(id=f"t/s{i:04d}") for i in range(10_000)}
+    include = matrix(Affected(base="b", head="h", merge_base="m", touched=touched))["include"]
     assert len(include) <= 256
     assert sum(len(g["stacks"].split()) for g in include) == 10_000  # type: ignore[index]
 
@@ -189,5 +189,5 @@ def test_plan_appends_to_the_job_summary(changed: Repo, tmp_path: Path, monkeypa
 
 def test_git_repo_handle_is_reused(changed: Repo) -> None:
     r = git.Repo(changed.root)
-    report = planner.run(r, "main", "HEAD")
+    report = plan_report(r, "main", "HEAD")
     assert len(report.stacks) == 9

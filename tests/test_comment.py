@@ -7,15 +7,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import git
 import pytest
 
-from ssops_ci.adapters.checkov import ScanResult
-from ssops_ci.app import evaluate as pipeline
+from ssops_ci.model.finding import ScanResult
 from ssops_ci.model.report import Report
 from ssops_ci.stages import comment
 from ssops_ci.stages.comment import code
 from tests.conftest import Repo, request_yaml
+from tests.conftest import evaluate as evaluate_range
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +27,7 @@ class NoScan:
 
 
 def evaluate(repo: Repo, **kw: object) -> tuple[Report, str]:
-    report = pipeline.evaluate(git.Repo(repo.root), "main", "HEAD", today=dt.date(2026, 11, 22), **kw).report  # type: ignore[arg-type]
+    report = evaluate_range(repo.root, "main", "HEAD", today=dt.date(2026, 11, 22), **kw)
     return report, comment.render(report)
 
 

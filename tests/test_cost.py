@@ -8,22 +8,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import git
 import pytest
 from click.testing import CliRunner
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.app import evaluate as pipeline
+from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.commands.cli import cli
 from ssops_ci.config import pricing as pricebook
 from ssops_ci.config.pricing import PricingError
 from ssops_ci.model import fmt
 from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.cost import ResourceCost, Usage
 from ssops_ci.model.problems import InputError
 from ssops_ci.stages import tfplan
-from ssops_ci.stages.cost import ResourceCost, resource_cost, stack_cost
-from ssops_ci.stages.pricers import PRICERS, Usage
+from ssops_ci.stages.cost import resource_cost, stack_cost
+from ssops_ci.stages.pricers import PRICERS
 from tests.conftest import PROJECT, SHARED, Repo, request_yaml
+from tests.conftest import evaluate as evaluate_range
 from tests.test_catalog_quality import all_stacks
 
 PRICES = pricebook.load(WorkTree(PROJECT))
@@ -286,7 +286,7 @@ def test_broken_price_file_is_a_clear_error(
 
 
 def evaluate(repo: Repo) -> Any:
-    return pipeline.evaluate(git.Repo(repo.root), "main", "HEAD", today=dt.date(2026, 11, 22)).report
+    return evaluate_range(repo.root, "main", "HEAD", today=dt.date(2026, 11, 22))
 
 
 @pytest.mark.slow

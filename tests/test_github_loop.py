@@ -9,9 +9,9 @@ from click.testing import CliRunner, Result
 
 from ssops_ci.adapters.github import GitHubForge
 from ssops_ci.commands.cli import cli
-from ssops_ci.model.forge import ForgeError
+from ssops_ci.model.problems import ForgeError
 from ssops_ci.stages import comment
-from tests.conftest import request_yaml
+from tests.conftest import pull_requests, request_yaml
 from tests.github_double.fixture import World
 
 pytestmark = pytest.mark.slow
@@ -29,10 +29,8 @@ def test_low_risk_pr_is_commented_labelled_and_merged_at_the_evaluated_sha(world
     n = world.double.open_pr("jobs", "alice")
     t0 = time.perf_counter()
     forge = world.forge()
-    from ssops_ci.app.pull_request import Loop
-
     world.fetch()
-    outcome = Loop(world.ci, forge).evaluate(n)
+    outcome = pull_requests(world.ci, forge).evaluate(n)
     elapsed = time.perf_counter() - t0
     assert outcome.state == "success" and outcome.merge and outcome.merge.merged
     [c] = world.double.comments_on(n)
@@ -224,10 +222,8 @@ def test_unreachable_api_fails_clearly_and_merges_nothing(world: World, monkeypa
     dead = GitHubForge(
         "acme/ssops", token="ci-token", base_url="http://127.0.0.1:9", attempts=2, backoff=0.01, timeout=1
     )
-    from ssops_ci.app.pull_request import Loop
-
     with pytest.raises(ForgeError, match="could not read pull request #1 after 2 attempts"):
-        Loop(world.ci, dead).evaluate(n)
+        pull_requests(world.ci, dead).evaluate(n)
     monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
     result = _cli_evaluate(world, n, "http://127.0.0.1:9")
     assert result.exit_code == 1

@@ -6,32 +6,32 @@ import datetime as dt
 
 import pytest
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import policies as policyset
-from ssops_ci.config import setup as gate
-from ssops_ci.config.policies import Guardrails
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config import guardrails as guardrails_config
+from ssops_ci.config.guardrails import Guardrails
+from ssops_ci.config.setup import Setup
+from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.change import ResourceChange
 from ssops_ci.model.finding import Finding
-from ssops_ci.stages import guardrails, waivers
-from ssops_ci.stages import validate as requests
-from ssops_ci.stages.validate import Request
+from ssops_ci.model.request import Request
+from ssops_ci.stages import guardrails, validate, waivers
 from tests.conftest import PROJECT, request_yaml
 
 TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
-def g() -> gate.Gate:
-    return gate.load(WorkTree(PROJECT))
+def g() -> Setup:
+    return load_setup(WorkTree(PROJECT))
 
 
 @pytest.fixture(scope="module")
 def rails() -> Guardrails:
-    return policyset.load(WorkTree(PROJECT)).guardrails
+    return guardrails_config.load(WorkTree(PROJECT))
 
 
-def req(g: gate.Gate, text: str, path: str = "requests/payments/x1.yaml") -> Request:
-    return requests.parse(path, text.encode(), g.catalog, g.teams)
+def req(g: Setup, text: str, path: str = "requests/payments/x1.yaml") -> Request:
+    return validate.parse(path, text.encode(), g.catalog, g.teams)
 
 
 def ids(findings: list[Finding]) -> list[str]:
@@ -54,7 +54,7 @@ def ids(findings: list[Finding]) -> list[str]:
         ("Queue", "dev", "  maxReceiveCount: 2\n", None),
     ],
 )
-def test_parameter_rules(g: gate.Gate, rails: Guardrails, kind: str, env: str, spec: str, fires: str | None) -> None:
+def test_parameter_rules(g: Setup, rails: Guardrails, kind: str, env: str, spec: str, fires: str | None) -> None:
     r = req(g, request_yaml(kind=kind, name="x1", env=env, spec=spec))
     found = guardrails.request_findings(r, "payments/x1", rails)
     assert ids(found) == ([fires] if fires else [])
@@ -62,21 +62,21 @@ def test_parameter_rules(g: gate.Gate, rails: Guardrails, kind: str, env: str, s
         assert f.blocking and f.file == "requests/payments/x1.yaml" and f.line == 10
 
 
-def test_parameter_message_says_what_to_do(g: gate.Gate, rails: Guardrails) -> None:
+def test_parameter_message_says_what_to_do(g: Setup, rails: Guardrails) -> None:
     r = req(g, request_yaml(kind="PostgresDatabase", name="x1", spec="  size: large\n"))
     [f] = guardrails.request_findings(r, "payments/x1", rails)
     assert f.message == "spec.size: large is not allowed for PostgresDatabase in dev (allowed: small)"
     assert f.remediation == "dev databases are small; use staging to load-test"
 
 
-def test_metadata_and_naming(g: gate.Gate, rails: Guardrails) -> None:
+def test_metadata_and_naming(g: Setup, rails: Guardrails) -> None:
     text = request_yaml(name="admin-db").replace("CC-1042", "finance")
     found = guardrails.request_findings(req(g, text, "requests/payments/admin-db.yaml"), "payments/admin-db", rails)
     assert ids(found) == ["guardrail.metadata.costCenter", "guardrail.naming.reserved"]
     assert found[0].line == 7 and found[1].line == 4
 
 
-def test_quota(g: gate.Gate, rails: Guardrails) -> None:
+def test_quota(g: Setup, rails: Guardrails) -> None:
     team = [
         req(g, request_yaml(kind="PostgresDatabase", name=f"db{i}", env="prod"), f"requests/payments/db{i}.yaml")
         for i in range(4)
@@ -127,7 +127,7 @@ def test_budget_hook(rails: Guardrails) -> None:
     assert guardrails.budget_findings("payments", 1100, 1050, 1000, ["p/a"], rails) == {}  # it got cheaper
 
 
-def _waiver_req(g: gate.Gate, waivers_yaml: str) -> Request:
+def _waiver_req(g: Setup, waivers_yaml: str) -> Request:
     return req(
         g,
         request_yaml(
@@ -136,11 +136,11 @@ def _waiver_req(g: gate.Gate, waivers_yaml: str) -> Request:
     )
 
 
-def _public(g: gate.Gate, rails: Guardrails, r: Request) -> waivers.Outcome:
+def _public(g: Setup, rails: Guardrails, r: Request) -> waivers.Outcome:
     return waivers.apply(r, "payments/x1", guardrails.request_findings(r, "payments/x1", rails), rails.waivers, TODAY)
 
 
-def test_valid_waiver_unblocks_and_needs_the_platform(g: gate.Gate, rails: Guardrails) -> None:
+def test_valid_waiver_unblocks_and_needs_the_platform(g: Setup, rails: Guardrails) -> None:
     r = _waiver_req(
         g,
         "    - check: guardrail.param.all.ObjectBucket.publicRead\n"
@@ -187,7 +187,7 @@ def test_valid_waiver_unblocks_and_needs_the_platform(g: gate.Gate, rails: Guard
         ),
     ],
 )
-def test_bad_waivers_are_findings(g: gate.Gate, rails: Guardrails, waiver: str, check_id: str, message: str) -> None:
+def test_bad_waivers_are_findings(g: Setup, rails: Guardrails, waiver: str, check_id: str, message: str) -> None:
     out = _public(g, rails, _waiver_req(g, waiver))
     by_id = {f.check_id: f for f in out.findings}
     assert by_id["guardrail.param.all.ObjectBucket.publicRead"].blocking  # not waived
@@ -196,7 +196,7 @@ def test_bad_waivers_are_findings(g: gate.Gate, rails: Guardrails, waiver: str, 
     assert not out.needs_platform_approval
 
 
-def test_unused_waiver_is_reported_but_harmless(g: gate.Gate, rails: Guardrails) -> None:
+def test_unused_waiver_is_reported_but_harmless(g: Setup, rails: Guardrails) -> None:
     r = req(
         g,
         request_yaml(

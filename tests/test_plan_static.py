@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import git
-
-from ssops_ci.app import plan as planner
 from ssops_ci.model.change import MASK
 from ssops_ci.model.report import Report
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, plan_report, request_yaml
 
 
 def plan(repo: Repo, base: str = "main", head: str = "HEAD") -> Report:
-    return planner.run(git.Repo(repo.root), base, head, engine="static")
+    return plan_report(repo.root, base, head, engine="static")
 
 
 def actions(report: Report, stack: str) -> dict[str, str]:

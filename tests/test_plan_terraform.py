@@ -6,15 +6,16 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-import git
 import pytest
 
+from ssops_ci.adapters.engines import choose_engine
+from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.terraform import TerraformEngine
-from ssops_ci.app import plan as planner
+from ssops_ci.app.scope import prepare, scope
 from ssops_ci.model.report import Report
-from ssops_ci.ports import StackJob
+from ssops_ci.model.stack import StackJob
 from tests import nullkind
-from tests.conftest import Repo
+from tests.conftest import Repo, plan_report
 
 pytestmark = pytest.mark.slow
 
@@ -35,20 +36,17 @@ def tfrepo(
 
 
 def plan(repo: Repo, base: str = "main", head: str = "HEAD") -> Report:
-    return planner.run(git.Repo(repo.root), base, head)
+    return plan_report(repo.root, base, head)
 
 
 def apply(repo: Repo, base: str = "main", head: str = "HEAD") -> None:
     """Apply what a plan of base..head shows, the way the apply stage will."""
-    r = git.Repo(repo.root)
-    found, b, h = planner.affected_stacks(r, base, head)
-    engine = planner.make_engine(None, b.gate.platform if b.gate else None, repo.root)
+    s = scope(GitRepository.open(repo.root), base, head)
+    engine = choose_engine(None, s.base.setup.platform if s.base.setup else None, repo.root, purpose="apply")
     assert isinstance(engine, TerraformEngine)
-    for t in found.touched.values():
-        head_path = planner._first_existing(h.tree, [t.head_path])
-        after = planner._side(h, head_path, "head").stack
-        before = planner._side(b, planner._first_existing(b.tree, planner._candidates(t)), "base").stack
-        wd, planfile = engine.plan_file(StackJob(t.id, before, after), label="apply")
+    for t in s.affected.touched.values():
+        p = prepare(t, s)
+        wd, planfile = engine.plan_file(StackJob(id=t.id, before=p.before.stack, after=p.after.stack), label="apply")
         subprocess.run(
             [engine.binary, "apply", "-input=false", planfile.name],
             cwd=wd,
@@ -146,4 +144,4 @@ def test_no_binary_means_static_unless_asked(tfrepo: Repo, monkeypatch: pytest.M
     from ssops_ci.model.problems import SsopsError
 
     with pytest.raises(SsopsError, match="binary on PATH"):
-        planner.run(git.Repo(tfrepo.root), "main", "HEAD", engine="terraform")
+        plan_report(tfrepo.root, "main", "HEAD", engine="terraform")

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import git
 import pytest
 from click.testing import CliRunner
 
 from ssops_ci.adapters.checkov import CheckovScanner
-from ssops_ci.app import evaluate as pipeline
 from ssops_ci.commands.cli import cli
 from ssops_ci.model.report import Report
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, repository, request_yaml
+from tests.conftest import evaluate as evaluate_range
 
 pytestmark = pytest.mark.slow
 TODAY = dt.date(2026, 11, 22)
 
 
 def evaluate(repo: Repo, **kw: Any) -> Report:
-    return pipeline.evaluate(git.Repo(repo.root), "main", "HEAD", today=TODAY, **kw).report
+    return evaluate_range(repo.root, "main", "HEAD", today=TODAY, **kw)
 
 
 def blocking(report: Report, stack: str) -> list[str]:
@@ -222,15 +222,15 @@ def test_checkov_crash_on_one_stack_marks_only_that_stack(gitrepo: Callable[...,
                 raise RuntimeError("checkov fell over")
             return super()._run(root, checks_dir)
 
-    r = git.Repo(repo.root)
-    from ssops_ci.app import plan as planner
-    from ssops_ci.stages import findings as policy
+    from ssops_ci.app.evaluate import judge, load_policies, plan
+    from ssops_ci.config.policies import Policies
+    from ssops_ci.ops import wiring
 
-    planned = planner.plan(r, "main", "HEAD")
-    pols = policy.require_policies(planned)
-    assert planned.base.gate is not None
-    policy.evaluate(planned, today=TODAY, scanner=CrashOnQ2(pols, planned.base.gate.catalog))
-    report = planned.report
+    svc = dataclasses.replace(wiring.services(repository(repo.root), today=TODAY), scanner=CrashOnQ2)
+    planned = plan(svc, "main", "HEAD")
+    pols = load_policies(planned.scope.base)
+    assert isinstance(pols, Policies)
+    report = judge(planned, svc, pols)
     assert report.stack("payments/q1").status == "ok"
     q2 = report.stack("payments/q2")
     assert q2.status == "error" and "checkov crashed scanning this stack: RuntimeError" in (q2.error or "")

@@ -9,11 +9,15 @@ import hcl2
 import pytest
 import yaml
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import setup as gate
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.app.revision import request_files
+from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.problems import InputError
-from ssops_ci.stages import validate as requests
-from ssops_ci.stages.render import Renderer, Stack, body_of, normalise
+from ssops_ci.model.request import Request
+from ssops_ci.model.stack import Stack
+from ssops_ci.stages import validate
+from ssops_ci.stages.blocks import normalise
+from ssops_ci.stages.render import Renderer, body_of
 from tests.conftest import PROJECT, request_yaml
 from tests.test_hcl import INJECTION_CORPUS, terraform_outputs
 
@@ -34,9 +38,7 @@ resources:
 """
 
 
-def toy_repo(
-    make_repo: Callable[..., Path], template: str, request_spec: str = ""
-) -> tuple[Renderer, requests.Request]:
+def toy_repo(make_repo: Callable[..., Path], template: str, request_spec: str = "") -> tuple[Renderer, Request]:
     root = make_repo(
         {
             "templates/toy/template.yaml": TOY_DECL,
@@ -45,8 +47,8 @@ def toy_repo(
         }
     )
     tree = WorkTree(root)
-    g = gate.load(tree)
-    loaded = requests.load_all(tree, g.catalog, g.teams)
+    g = load_setup(tree)
+    loaded = validate.validate_all(request_files(tree), g.catalog, g.teams)
     assert not loaded.problems, loaded.problems
     return Renderer(g.catalog, g.platform), loaded.requests[0]
 
@@ -59,15 +61,15 @@ def render_problems(make_repo: Callable[..., Path], template: str, spec: str = "
 
 
 @pytest.fixture(scope="module")
-def project() -> tuple[Renderer, list[requests.Request]]:
+def project() -> tuple[Renderer, list[Request]]:
     tree = WorkTree(PROJECT)
-    g = gate.load(tree)
-    loaded = requests.load_all(tree, g.catalog, g.teams)
+    g = load_setup(tree)
+    loaded = validate.validate_all(request_files(tree), g.catalog, g.teams)
     assert not loaded.problems
     return Renderer(g.catalog, g.platform), loaded.requests
 
 
-def test_rendering_is_deterministic_and_headed(project: tuple[Renderer, list[requests.Request]]) -> None:
+def test_rendering_is_deterministic_and_headed(project: tuple[Renderer, list[Request]]) -> None:
     renderer, reqs = project
     first = [renderer.render(r) for r in reqs]
     second = [Renderer(renderer.catalog, renderer.platform).render(r) for r in reqs]
@@ -80,7 +82,7 @@ def test_rendering_is_deterministic_and_headed(project: tuple[Renderer, list[req
             assert text.endswith("\n") and not text.endswith("\n\n")
 
 
-def test_resources_match_a_full_parse_of_the_output(project: tuple[Renderer, list[requests.Request]]) -> None:
+def test_resources_match_a_full_parse_of_the_output(project: tuple[Renderer, list[Request]]) -> None:
     """The skeleton shortcut must give exactly what parsing each real file gives."""
     renderer, reqs = project
     for req in reqs:
@@ -101,7 +103,7 @@ def test_resources_match_a_full_parse_of_the_output(project: tuple[Renderer, lis
         assert stack.files["versions.tf"].splitlines()[line - 1].startswith('resource "aws_kms_key" "this"')
 
 
-def test_request_values_arrive_as_values(project: tuple[Renderer, list[requests.Request]]) -> None:
+def test_request_values_arrive_as_values(project: tuple[Renderer, list[Request]]) -> None:
     renderer, reqs = project
     db = renderer.render(next(r for r in reqs if r.stack_id == "payments/orders-db"))
     inst = next(r for r in db.resources if r.address == "aws_db_instance.this").attrs
@@ -142,8 +144,8 @@ def _render_queue(make_repo: Callable[..., Path], description: str) -> Stack:
     text = request_yaml().replace("description: test request", f"description: {quoted}")
     root = make_repo({"requests/payments/jobs.yaml": text})
     tree = WorkTree(root)
-    g = gate.load(tree)
-    req = requests.parse("requests/payments/jobs.yaml", text.encode(), g.catalog, g.teams)
+    g = load_setup(tree)
+    req = validate.parse("requests/payments/jobs.yaml", text.encode(), g.catalog, g.teams)
     return Renderer(g.catalog, g.platform).render(req)
 
 
@@ -228,8 +230,8 @@ def test_name_too_long_for_the_cloud(make_repo: Callable[..., Path]) -> None:
     name = "a-very-long-cache-name-x1"
     root = make_repo({f"requests/payments/{name}.yaml": request_yaml(kind="RedisCache", name=name)})
     tree = WorkTree(root)
-    g = gate.load(tree)
-    [req] = requests.load_all(tree, g.catalog, g.teams).requests
+    g = load_setup(tree)
+    [req] = validate.validate_all(request_files(tree), g.catalog, g.teams).requests
     with pytest.raises(InputError) as e:
         Renderer(g.catalog, g.platform).render(req)
     assert [str(p) for p in e.value.problems] == [
@@ -258,7 +260,7 @@ def test_no_placeholder_survives_in_any_rendered_attribute() -> None:
         walk(stack.locals)
 
 
-def test_values_inside_jsonencode_reach_the_plan(project: tuple[Renderer, list[requests.Request]]) -> None:
+def test_values_inside_jsonencode_reach_the_plan(project: tuple[Renderer, list[Request]]) -> None:
     renderer, reqs = project
     queue = next(r for r in reqs if r.kind == "Queue")
     five = renderer.render(queue.model_copy(update={"spec": {**queue.spec, "maxReceiveCount": 5}}))

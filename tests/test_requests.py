@@ -4,26 +4,28 @@ import json
 
 import pytest
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import setup as gate
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.app.revision import request_files
+from ssops_ci.config.setup import Setup
+from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.problems import InputError
-from ssops_ci.stages import validate as requests
+from ssops_ci.stages import validate
 from tests.conftest import PROJECT, request_yaml
 
 
 @pytest.fixture(scope="module")
-def g() -> gate.Gate:
-    return gate.load(WorkTree(PROJECT))
+def g() -> Setup:
+    return load_setup(WorkTree(PROJECT))
 
 
-def errors(g: gate.Gate, text: str, path: str = "requests/payments/jobs.yaml") -> list[str]:
+def errors(g: Setup, text: str, path: str = "requests/payments/jobs.yaml") -> list[str]:
     with pytest.raises(InputError) as e:
-        requests.parse(path, text.encode(), g.catalog, g.teams)
+        validate.parse(path, text.encode(), g.catalog, g.teams)
     return [str(p) for p in e.value.problems]
 
 
-def test_valid_request_gets_defaults(g: gate.Gate) -> None:
-    req = requests.parse(
+def test_valid_request_gets_defaults(g: Setup) -> None:
+    req = validate.parse(
         "requests/payments/jobs.yaml", request_yaml(spec="  fifo: true\n").encode(), g.catalog, g.teams
     )
     assert req.stack_id == "payments/jobs"
@@ -34,17 +36,17 @@ def test_valid_request_gets_defaults(g: gate.Gate) -> None:
     assert req.position("spec.nothing.here") == req.position("spec")
 
 
-def test_unknown_kind_lists_the_catalog(g: gate.Gate) -> None:
+def test_unknown_kind_lists_the_catalog(g: Setup) -> None:
     [e] = errors(g, request_yaml(kind="MongoCluster"))
     assert e.startswith("requests/payments/jobs.yaml:2:7: unknown kind 'MongoCluster'; known kinds: Function, ")
 
 
-def test_unknown_api_version(g: gate.Gate) -> None:
+def test_unknown_api_version(g: Setup) -> None:
     [e] = errors(g, request_yaml().replace("ssops/v1", "ssops/v2"))
     assert e == "requests/payments/jobs.yaml:1:13: apiVersion must be 'ssops/v1' (got 'ssops/v2')"
 
 
-def test_every_problem_of_a_file_at_once(g: gate.Gate) -> None:
+def test_every_problem_of_a_file_at_once(g: Setup) -> None:
     text = request_yaml(spec="  fifo: 'yes'\n  retentionDays: 30\n  colour: blue\n  delaySeconds: -1\n")
     out = errors(g, text)
     assert out == [
@@ -56,27 +58,27 @@ def test_every_problem_of_a_file_at_once(g: gate.Gate) -> None:
     ]
 
 
-def test_missing_and_unknown_metadata(g: gate.Gate) -> None:
+def test_missing_and_unknown_metadata(g: Setup) -> None:
     text = request_yaml().replace("  costCenter: CC-1042\n", "  owner: me\n")
     out = errors(g, text)
     assert "requests/payments/jobs.yaml:3:1: metadata.costCenter: required field is missing" in out
     assert any(e.startswith("requests/payments/jobs.yaml:7:3: metadata.owner: unknown field") for e in out)
 
 
-def test_wrong_types_are_not_coerced(g: gate.Gate) -> None:
+def test_wrong_types_are_not_coerced(g: Setup) -> None:
     out = errors(g, request_yaml(spec="  visibilityTimeoutSeconds: '30'\n  maxReceiveCount: 2.5\n"))
     assert "spec.visibilityTimeoutSeconds: Input should be a valid integer (got '30')" in out[0]
     assert "spec.maxReceiveCount: Input should be a valid integer" in out[1]
 
 
-def test_enum_values(g: gate.Gate) -> None:
+def test_enum_values(g: Setup) -> None:
     [e] = errors(g, request_yaml(kind="PostgresDatabase", spec="  size: xlarge\n"))
     assert e == (
         "requests/payments/jobs.yaml:10:9: spec.size: Input should be 'small', 'medium' or 'large' (got 'xlarge')"
     )
 
 
-def test_name_and_team_must_match_the_path(g: gate.Gate) -> None:
+def test_name_and_team_must_match_the_path(g: Setup) -> None:
     out = errors(g, request_yaml(name="other", team="search"))
     assert out == [
         "requests/payments/jobs.yaml:4:9: metadata.name: 'other' does not match the file name 'jobs'; "
@@ -86,7 +88,7 @@ def test_name_and_team_must_match_the_path(g: gate.Gate) -> None:
     ]
 
 
-def test_team_must_exist(g: gate.Gate) -> None:
+def test_team_must_exist(g: Setup) -> None:
     [e] = errors(g, request_yaml(team="growth"), path="requests/growth/jobs.yaml")
     assert e.endswith("metadata.team: 'growth' is not in policies/teams.yaml; ask the platform team to add it")
 
@@ -107,7 +109,7 @@ def test_team_must_exist(g: gate.Gate) -> None:
         "${x}",
     ],
 )
-def test_names_that_are_not_identifiers(g: gate.Gate, name: str) -> None:
+def test_names_that_are_not_identifiers(g: Setup, name: str) -> None:
     out = errors(g, request_yaml(name=json.dumps(name)), path="requests/payments/jobs.yaml")
     assert any("metadata.name" in e for e in out), out
 
@@ -123,14 +125,14 @@ def test_names_that_are_not_identifiers(g: gate.Gate, name: str) -> None:
         "requests/payments/jobs.json",
     ],
 )
-def test_paths_outside_the_layout(g: gate.Gate, path: str) -> None:
+def test_paths_outside_the_layout(g: Setup, path: str) -> None:
     [e] = errors(g, request_yaml(), path=path)
     assert e.startswith(f"{path}:1:1: ")
 
 
-def test_two_files_for_one_stack(g: gate.Gate, make_repo) -> None:  # type: ignore[no-untyped-def]
+def test_two_files_for_one_stack(g: Setup, make_repo) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({"requests/payments/jobs.yaml": request_yaml(), "requests/payments/jobs.yml": request_yaml()})
-    loaded = requests.load_all(WorkTree(root), g.catalog, g.teams)
+    loaded = validate.validate_all(request_files(WorkTree(root)), g.catalog, g.teams)
     assert [str(p) for p in loaded.problems] == [
         "requests/payments/jobs.yml:1:1: renders to the same stack rendered/payments/jobs "
         "as requests/payments/jobs.yaml"
@@ -138,7 +140,7 @@ def test_two_files_for_one_stack(g: gate.Gate, make_repo) -> None:  # type: igno
     assert [r.path for r in loaded.requests] == ["requests/payments/jobs.yaml"]
 
 
-def test_empty_and_non_mapping(g: gate.Gate) -> None:
+def test_empty_and_non_mapping(g: Setup) -> None:
     assert errors(g, "") == [
         "requests/payments/jobs.yaml:1:1: file is empty; run `ssops-ci new KIND ...` for a starter request"
     ]
@@ -146,12 +148,12 @@ def test_empty_and_non_mapping(g: gate.Gate) -> None:
     assert "a request is a mapping" in e
 
 
-def test_free_text_accepts_any_unicode_nfc(g: gate.Gate) -> None:
+def test_free_text_accepts_any_unicode_nfc(g: Setup) -> None:
     text = request_yaml().replace("description: test request", 'description: "e\\u0301 ${x} %{y} \\" 🚀"')
-    req = requests.parse("requests/payments/jobs.yaml", text.encode(), g.catalog, g.teams)
+    req = validate.parse("requests/payments/jobs.yaml", text.encode(), g.catalog, g.teams)
     assert req.description == '\u00e9 ${x} %{y} " 🚀'
 
 
-def test_usage_override_type_is_checked(g: gate.Gate) -> None:
+def test_usage_override_type_is_checked(g: Setup) -> None:
     [e] = errors(g, request_yaml(spec="  usage:\n    requests: lots\n"))
     assert e == "requests/payments/jobs.yaml:11:15: spec.usage.requests: Input should be a valid number (got 'lots')"

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from ssops_ci.adapters.git import WorkTree
-from ssops_ci.config import policies as policyset
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config import risk_rules
 from ssops_ci.config.teams import load as load_teams
 from ssops_ci.model.change import ResourceChange
+from ssops_ci.model.cost import StackCost
 from ssops_ci.model.finding import Finding
 from ssops_ci.model.problems import InputError
 from ssops_ci.model.report import Report, StackReport
-from ssops_ci.stages import risk
-from ssops_ci.stages.cost import StackCost
+from ssops_ci.model.risk import Decision, Risk
+from ssops_ci.stages import decision, risk
 from tests.conftest import PROJECT
 
-RULES = policyset.load(WorkTree(PROJECT)).risk
+RULES = risk_rules.load(WorkTree(PROJECT))
 TEAMS = load_teams(WorkTree(PROJECT))
 
 
@@ -107,6 +108,17 @@ def test_reasons_name_the_resource_and_the_cost() -> None:
     assert [rid for rid in r.rules] == ["data-loss", "expensive", "production", "cost-doubles"]
 
 
+def assess(rep: Report) -> tuple[Report, Risk]:
+    """The report with every stack's tier, and the pull request's."""
+    assessed = risk.assess(rep, RULES)
+    assert assessed.risk is not None
+    return assessed, assessed.risk
+
+
+def decide(rep: Report, pr: Risk) -> Decision:
+    return decision.decide(rep, pr, TEAMS)
+
+
 def report(*stacks: StackReport, governance: list[str] | None = None) -> Report:
     return Report(
         base="b" * 40,
@@ -120,9 +132,9 @@ def report(*stacks: StackReport, governance: list[str] | None = None) -> Report:
 
 def test_pr_tier_is_the_highest_and_decision_follows() -> None:
     rep = report(stack("payments/a"), stack("search/b", env="prod"), stack("payments/c", env="prod"))
-    pr = risk.assess(rep, RULES)
+    rep, pr = assess(rep)
     assert pr.tier == "medium"
-    d = risk.decide(rep, pr, TEAMS)
+    d = decide(rep, pr)
     assert (d.auto_merge, d.required_approvals) == (False, 2)
     assert d.required_reviewers == ["@acme/payments", "@acme/search"]
     assert d.approver_teams == ["payments", "search"]
@@ -131,33 +143,33 @@ def test_pr_tier_is_the_highest_and_decision_follows() -> None:
 
 def test_low_auto_merges() -> None:
     rep = report(stack("payments/a"), stack("search/b", env="staging", actions=("update",)))
-    pr = risk.assess(rep, RULES)
-    d = risk.decide(rep, pr, TEAMS)
+    rep, pr = assess(rep)
+    d = decide(rep, pr)
     assert pr.tier == "low" and d.auto_merge and d.required_approvals == 0 and d.required_reviewers == []
 
 
 def test_high_needs_the_platform_team() -> None:
     rep = report(stack("payments/a", env="prod"), stack("payments/db", actions=("delete",), holds_data=True))
-    pr = risk.assess(rep, RULES)
-    d = risk.decide(rep, pr, TEAMS)
+    rep, pr = assess(rep)
+    d = decide(rep, pr)
     assert pr.tier == "high"
     assert (d.required_reviewers, d.approver_teams, d.required_approvals) == (["@acme/platform"], ["platform"], 1)
 
 
 def test_governance_change_is_high_even_when_stacks_are_low() -> None:
     rep = report(stack("payments/a"), governance=["policies/guardrails.yaml"])
-    pr = risk.assess(rep, RULES)
+    rep, pr = assess(rep)
     assert pr.tier == "high"
     assert pr.reasons == ["changes platform-owned paths: policies/guardrails.yaml"]
 
 
 def test_template_reach_and_blocked_decision() -> None:
     many = [stack(f"payments/s{i:03d}").model_copy(update={"reason": "template-changed"}) for i in range(30)]
-    pr = risk.assess(report(*many), RULES)
+    _, pr = assess(report(*many))
     assert pr.tier == "high" and "a template change reaches 30 stacks" in pr.reasons
     blocked = report(stack("payments/a"), stack("payments/b", findings=[finding()]))
-    pr = risk.assess(blocked, RULES)
-    d = risk.decide(blocked, pr, TEAMS)
+    blocked, pr = assess(blocked)
+    d = decide(blocked, pr)
     assert pr.tier == "blocked" and not d.auto_merge
     assert d.blocked_by == ["requests/payments/q.yaml:10: m"]
     assert d.next_step == "Blocked: fix requests/payments/q.yaml:10: m, then push again."
@@ -183,5 +195,5 @@ def test_template_reach_and_blocked_decision() -> None:
 def test_malformed_risk_rules(make_repo, text: str, expected: str) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({"policies/risk.yaml": text})
     with pytest.raises(InputError) as e:
-        policyset.load(WorkTree(root))
+        risk_rules.load(WorkTree(root))
     assert any(expected in p.message and p.path == "policies/risk.yaml" for p in e.value.problems), e.value.problems

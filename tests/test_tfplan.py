@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ssops_ci.config.catalog import ResourceType
 from ssops_ci.model.change import MASK, UNKNOWN
-from ssops_ci.ports import PlanError
+from ssops_ci.model.problems import PlanError
+from ssops_ci.model.stack import ResourceType
 from ssops_ci.stages import tfplan
 from tests.conftest import SHARED
 

@@ -14,35 +14,18 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import git
 import requests
+
+from ssops_ci.model.audit import AuditRead, Corruption
 
 FILE = "audit.jsonl"
 
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class Corruption:
-    line: int
-    offset: int
-    text: str
-
-    def __str__(self) -> str:
-        what = "truncated" if self.offset >= 0 else "unreadable"
-        return f"audit log line {self.line} (byte {self.offset}) is {what} and ignored: {self.text[:80]!r}"
-
-
-@dataclass
-class Read:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[Corruption] = field(default_factory=list)
 
 
 class AuditLog:
@@ -90,8 +73,8 @@ class AuditLog:
             self.webhook_failures.append(str(e))
             print(f"warning: audit webhook failed ({e}); the event is in {self.path}", file=sys.stderr)
 
-    def read(self) -> Read:
-        out = Read()
+    def read(self) -> AuditRead:
+        out = AuditRead()
         if not self.path.exists():
             return out
         data = self.path.read_bytes()
@@ -114,9 +97,6 @@ class AuditLog:
         return iter(self.read().events)
 
 
-def root_of(repo: git.Repo) -> Path:
-    return Path(repo.working_dir if not repo.bare else repo.git_dir) / ".ssops"
-
-
-def for_repo(repo: git.Repo) -> AuditLog:
-    return AuditLog(root_of(repo) / FILE)
+def for_root(root: Path) -> AuditLog:
+    """The audit log of the repository checked out at `root`."""
+    return AuditLog(root / ".ssops" / FILE)

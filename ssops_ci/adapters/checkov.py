@@ -10,16 +10,15 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from ssops_ci.config.catalog import Catalog
-from ssops_ci.config.policies import PolicySet
-from ssops_ci.model.finding import Finding, Severity
+from ssops_ci.config.catalog import Catalog, CheckovException
+from ssops_ci.config.policies import Policies
+from ssops_ci.model.finding import Finding, ScanResult, Severity
+from ssops_ci.model.layout import stack_of_rendered
 from ssops_ci.model.problems import SsopsError
-from ssops_ci.stages.render import Stack
-from ssops_ci.stages.rendered import stack_of
+from ssops_ci.model.stack import Stack
 
 _SEVERITY_NAMES: dict[str, Severity] = {
     "CRITICAL": "critical",
@@ -28,17 +27,6 @@ _SEVERITY_NAMES: dict[str, Severity] = {
     "LOW": "low",
     "INFO": "info",
 }
-
-
-@dataclass
-class ScanResult:
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # stack id -> why it could not be scanned
-    passed: int = 0
-
-
-class Scanner(Protocol):
-    def scan(self, stacks: list[Stack]) -> ScanResult: ...
 
 
 def _quiet_checkov() -> None:
@@ -82,7 +70,7 @@ def _registered(ids: frozenset[str]) -> set[str]:
 
 
 class CheckovScanner:
-    def __init__(self, policies: PolicySet, catalog: Catalog) -> None:
+    def __init__(self, policies: Policies, catalog: Catalog) -> None:
         self.policies = policies
         self.catalog = catalog
         self.config = policies.checkov
@@ -102,13 +90,13 @@ class CheckovScanner:
         )
 
     def _write_checks(self, base: Path) -> Path | None:
-        if not self.policies.custom_checks:
+        if not self.policies.custom_checks.files:
             return None
         checks = base / "checks"
         checks.mkdir()
-        for name, data in self.policies.custom_checks.items():
+        for name, data in self.policies.custom_checks.files.items():
             (checks / name).write_bytes(data)
-        _forget(self.policies.custom_check_ids)
+        _forget(self.policies.custom_checks.ids)
         return checks
 
     def scan(self, stacks: list[Stack]) -> ScanResult:
@@ -129,7 +117,7 @@ class CheckovScanner:
                 reports = [self._run(base / "scan", checks_dir)]
             except Exception as e:  # checkov crashed on something; find which stack, scan the rest
                 reports = self._isolate(base, stacks, checks_dir, result, e)
-            missing = self.policies.custom_check_ids - _registered(self.policies.custom_check_ids)
+            missing = self.policies.custom_checks.ids - _registered(self.policies.custom_checks.ids)
             if missing:
                 raise SsopsError(
                     f"custom checkov check(s) {', '.join(sorted(missing))} in policies/checkov/checks did not load; "
@@ -172,59 +160,58 @@ class CheckovScanner:
     def _collect(self, report: Any, stacks: dict[str, Stack], result: ScanResult) -> None:
         result.passed += len(report.passed_checks)
         for path in report.parsing_errors:
-            sid = stack_of(Path(path).as_posix().split("/scan/", 1)[-1].lstrip("/"))
+            sid = stack_of_rendered(Path(path).as_posix().split("/scan/", 1)[-1].lstrip("/"))
             if sid:
                 result.errors[sid] = f"checkov could not parse {Path(path).name}; the rendered HCL is broken"
         for rec in report.failed_checks:
             rel = rec.file_path.lstrip("/")
-            sid = stack_of(rel)
+            sid = stack_of_rendered(rel)
             if sid is None or sid not in stacks:
                 continue
             result.findings.setdefault(sid, []).append(self._finding(rec, rel, stacks[sid]))
 
-    def _finding(self, rec: Any, rel: str, stack: Stack) -> Finding:
+    def _accepted(self, check_id: str, stack: Stack) -> CheckovException | None:
         kind = self.catalog.get(stack.kind)
-        accepted = next(
-            (
-                e
-                for e in (kind.spec.checkov_exceptions if kind else [])
-                if e.id == rec.check_id and stack.environment in e.environments
-            ),
-            None,
+        exceptions = kind.spec.checkov_exceptions if kind else []
+        return next((e for e in exceptions if e.id == check_id and stack.environment in e.environments), None)
+
+    def _remediation(self, check_id: str, stack: Stack) -> str:
+        kind = self.catalog.get(stack.kind)
+        hint = kind.spec.remediation.get(check_id) if kind else None
+        return hint or (
+            f"rendered from {stack.request} by {stack.kind}@{stack.template_version}: change the request "
+            "(see `ssops-ci catalog`), or ask the platform team to fix the template; "
+            "if this is deliberate, add a waiver"
         )
-        severity = self.severity(rec.check_id, rec.severity)
+
+    def _finding(self, rec: Any, rel: str, stack: Stack) -> Finding:
         details = "; ".join(d for d in (rec.details or []) if d)
         message = rec.check_name + (f" ({details})" if details else "")
-        hint = kind.spec.remediation.get(rec.check_id) if kind else None
+        where = {
+            "stack": stack.id,
+            "resource": rec.resource,
+            "file": rel,
+            "line": rec.file_line_range[0] if rec.file_line_range else None,
+            "link": rec.guideline or self.config.default_link,
+        }
+        accepted = self._accepted(rec.check_id, stack)
         if accepted is not None:
             return Finding(
                 source="checkov",
                 check_id=rec.check_id,
                 severity="info",
-                stack=stack.id,
-                resource=rec.resource,
-                file=rel,
-                line=rec.file_line_range[0] if rec.file_line_range else None,
                 message=f"{message}: accepted by the {stack.kind} template ({accepted.reason})",
                 remediation="nothing to do: the platform team accepted this for the template",
-                link=rec.guideline or self.config.default_link,
                 blocking=False,
+                **where,
             )
+        severity = self.severity(rec.check_id, rec.severity)
         return Finding(
             source="checkov",
             check_id=rec.check_id,
             severity=severity,
-            stack=stack.id,
-            resource=rec.resource,
-            file=rel,
-            line=rec.file_line_range[0] if rec.file_line_range else None,
             message=message,
-            remediation=hint
-            or (
-                f"rendered from {stack.request} by {stack.kind}@{stack.template_version}: change the request "
-                "(see `ssops-ci catalog`), or ask the platform team to fix the template; "
-                "if this is deliberate, add a waiver"
-            ),
-            link=rec.guideline or self.config.default_link,
+            remediation=self._remediation(rec.check_id, stack),
             blocking=severity in self.config.blocking_severities,
+            **where,
         )

@@ -1,52 +1,24 @@
-"""Read-only views of the repository: the working directory, or one git commit.
+"""The git repository behind the `Repository` and `Tree` ports (GitPython; no checkout needed).
 
-The gate reads policies and templates from the base commit and requests from the
-head commit, so every stage takes a `Tree` rather than touching the filesystem.
+This is the only module that hands out git objects' contents; nothing outside adapters/
+sees a `git.Repo`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 import git
 
+from ssops_ci.model.plan import PathChange
 from ssops_ci.model.problems import SsopsError
-
-
-class Tree(Protocol):
-    label: str
-
-    def read(self, path: str) -> bytes | None:
-        """Bytes of a file, or None when it does not exist."""
-
-    def files(self, prefix: str) -> Iterator[str]:
-        """Every file path below `prefix` (a folder), repository-relative, sorted."""
-
-
-class WorkTree:
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-        self.label = "working tree"
-
-    def read(self, path: str) -> bytes | None:
-        p = self.root / path
-        return p.read_bytes() if p.is_file() else None
-
-    def files(self, prefix: str) -> Iterator[str]:
-        base = self.root / prefix
-        if not base.is_dir():
-            return iter(())
-        found = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file())
-        return iter(sorted(found))
 
 
 class GitTree:
     """A commit's tree, read through GitPython's object database (no checkout)."""
 
-    def __init__(self, repo: git.Repo, commit: git.Commit) -> None:
-        self.repo = repo
+    def __init__(self, commit: git.Commit) -> None:
         self.commit = commit
         self.sha = commit.hexsha
         self.label = commit.hexsha[:12]
@@ -91,22 +63,77 @@ class GitTree:
         return iter(sorted(str(b.path) for b in obj.traverse() if isinstance(b, git.Blob)))
 
 
-def open_repo(path: Path) -> git.Repo:
-    try:
-        return git.Repo(path, search_parent_directories=False)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise SsopsError(f"{path} is not a git repository; pass --repo DIR pointing at the checkout") from None
+class GitRepository:
+    """A repository's history for the use cases: refs to SHAs, trees, diffs, merge bases."""
 
+    def __init__(self, repo: git.Repo) -> None:
+        self.git = repo
+        self.root = Path(repo.working_dir if not repo.bare else repo.git_dir)
+        self._trees: dict[str, GitTree] = {}
 
-def resolve(repo: git.Repo, ref: str) -> git.Commit:
-    try:
-        obj = repo.rev_parse(ref)
-    except (git.BadName, git.BadObject, ValueError):
-        raise SsopsError(
-            f"unknown git ref '{ref}': fetch it first (e.g. `git fetch origin {ref}`) or pass a commit SHA"
-        ) from None
-    if isinstance(obj, git.TagObject):
-        obj = obj.object
-    if not isinstance(obj, git.Commit):
-        raise SsopsError(f"git ref '{ref}' does not name a commit")
-    return obj
+    @classmethod
+    def open(cls, path: Path) -> GitRepository:
+        try:
+            return cls(git.Repo(path, search_parent_directories=False))
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise SsopsError(f"{path} is not a git repository; pass --repo DIR pointing at the checkout") from None
+
+    def _commit(self, ref: str) -> git.Commit:
+        try:
+            obj = self.git.rev_parse(ref)
+        except (git.BadName, git.BadObject, ValueError):
+            raise SsopsError(
+                f"unknown git ref '{ref}': fetch it first (e.g. `git fetch origin {ref}`) or pass a commit SHA"
+            ) from None
+        if isinstance(obj, git.TagObject):
+            obj = obj.object
+        if not isinstance(obj, git.Commit):
+            raise SsopsError(f"git ref '{ref}' does not name a commit")
+        return obj
+
+    def resolve(self, ref: str) -> str:
+        return self._commit(ref).hexsha
+
+    def tree(self, sha: str) -> GitTree:
+        if sha not in self._trees:
+            self._trees[sha] = GitTree(self._commit(sha))
+        return self._trees[sha]
+
+    def merge_base(self, base: str, head: str) -> str:
+        found = self.git.merge_base(base, head)
+        if found and isinstance(found[0], git.Commit):
+            return found[0].hexsha
+        if Path(self.git.git_dir, "shallow").exists():
+            raise SsopsError(
+                f"no merge base between {base[:12]} and {head[:12]}: this clone is shallow; "
+                "fetch full history (`git fetch --unshallow`, or actions/checkout with fetch-depth: 0)"
+            )
+        raise SsopsError(f"{base[:12]} and {head[:12]} share no history; check --base and --head")
+
+    def diff(self, old: str, new: str) -> list[PathChange]:
+        return [
+            PathChange(status=d.change_type, a_path=d.a_path, b_path=d.b_path)
+            for d in self._commit(old).diff(self._commit(new), M=True)
+        ]
+
+    def grep(self, sha: str, prefix: str, pattern: str) -> list[str]:
+        try:
+            out = self.git.git.grep("-l", "-E", pattern, sha, "--", f"{prefix}/")
+        except git.GitCommandError as e:
+            if e.status == 1:  # no match
+                return []
+            raise
+        return sorted(line.split(":", 1)[1] for line in out.splitlines() if ":" in line)
+
+    def parents(self, sha: str) -> list[str]:
+        return [p.hexsha for p in self._commit(sha).parents]
+
+    def message(self, sha: str) -> str:
+        return str(self._commit(sha).message)
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self.git.commit(sha)
+        except (ValueError, git.BadName):
+            return False
+        return True

@@ -21,7 +21,9 @@ from github import Auth, Consts, Github, GithubException
 from github.PullRequest import PullRequest as GhPullRequest
 from github.Repository import Repository
 
-from ssops_ci.model.forge import ForgeError, MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.forge import MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.problems import ForgeError
+from ssops_ci.stages.comment import redact
 
 T = TypeVar("T")
 TRANSIENT = {500, 502, 503, 504}
@@ -55,6 +57,7 @@ class GitHubForge:
         paced: bool = True,
     ) -> None:
         token = token or os.environ.get("GITHUB_TOKEN")
+        self._token = token or ""
         if not token:
             raise ForgeError("GITHUB_TOKEN is not set; the GitHub forge needs a token with pull-request write access")
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
@@ -144,6 +147,8 @@ class GitHubForge:
         )
 
     def upsert_comment(self, number: int, body: str, marker: str) -> str:
+        body = redact(body, (self._token,))  # whatever a comment holds, this job's own token never leaves
+
         def upsert() -> str:
             pr = self._cached_pull(number)
             self.calls += 1

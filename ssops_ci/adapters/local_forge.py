@@ -10,9 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import git
+from pydantic import BaseModel, Field
 
 from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
-from ssops_ci.model.forge import ForgeError, MergeResult, PullRequest, Review, StatusState, Store
+from ssops_ci.model.forge import MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.problems import ForgeError
+
+
+class Store(BaseModel):
+    """Everything the local forge keeps in .git/ssops/forge.json."""
+
+    next_number: int = 1
+    next_comment: int = 1
+    prs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    statuses: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)  # sha -> context -> status
 
 
 class LocalForge:

@@ -1,4 +1,4 @@
-"""Local state under .ssops/: what the static engine applied, per-SHA apply records, and stack locks."""
+"""Local state under .ssops/: what the static engine applied, per-SHA apply records, stack locks, reports."""
 
 from __future__ import annotations
 
@@ -12,11 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ssops_ci.model.problems import SsopsError
-
-
-class LockTimeout(SsopsError):
-    pass
+from ssops_ci.model.problems import LockTimeout
 
 
 class StateStore:
@@ -61,6 +57,13 @@ class StateStore:
             record = self.apply_record(sha)
             record["stacks"].setdefault(stack, {}).update(fields)
             _write_json(self._apply(sha), record)
+
+    # ------------------------------------------------------------------ reports
+
+    def save_report(self, name: str, text: str) -> None:
+        target = self.root / "reports" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
 
     # ------------------------------------------------------------------ locks
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ssops_ci.config.platform import TerraformSettings
 from ssops_ci.model.change import ResourceChange
-from ssops_ci.ports import PlanError, StackJob
+from ssops_ci.model.problems import PlanError
+from ssops_ci.model.stack import Stack, StackJob
 from ssops_ci.stages import tfplan
-from ssops_ci.stages.render import Stack
 
 OVERRIDE = "_ssops_backend_override.tf"
 
@@ -40,6 +40,7 @@ def _tail(text: str, lines: int = 12) -> str:
 
 class TerraformEngine:
     name = "terraform"
+    concurrent = True  # each plan is its own terraform process
 
     def __init__(self, settings: TerraformSettings, state_root: Path, workdir: Path | None = None) -> None:
         self.settings = settings
@@ -133,7 +134,3 @@ class TerraformEngine:
         out = self.run(job.id, "apply", ["apply", "-input=false", "-no-color", "-lock-timeout=300s", planfile.name], wd)
         done = [ln for ln in out.splitlines() if ln.startswith(("Apply complete!", "Destroy complete!"))]
         return done[-1] if done else "applied"
-
-    def drifted(self, job: StackJob) -> list[ResourceChange]:
-        """Changes a fresh plan would make to match the rendered stack (none: no drift)."""
-        return [c for c in self.plan(job) if c.action != "no-op"]

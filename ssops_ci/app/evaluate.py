@@ -1,57 +1,201 @@
-"""The whole evaluation, in order: plan -> findings -> (cost -> risk). Pure data in, report out."""
+"""The evaluation of a change, in order: Request -> Stack -> Changes -> Findings -> Cost -> Risk -> Decision.
+
+Each step is a stage (ssops_ci.stages) that takes values and returns a new one; this module
+only reads what the stages need through the ports and hands their output to the next.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
-import git
+from ssops_ci.app.revision import Revision, renderings, team_files
+from ssops_ci.app.scope import Scope, prepare, scope
+from ssops_ci.config import policies as policies_config
+from ssops_ci.config import pricing as pricing_config
+from ssops_ci.config.catalog import Catalog
+from ssops_ci.config.platform import Platform
+from ssops_ci.config.policies import Policies
+from ssops_ci.config.teams import Teams
+from ssops_ci.model.plan import Prepared
+from ssops_ci.model.problems import InputError, PlanError, Problem, SsopsError
+from ssops_ci.model.report import Report, StackReport
+from ssops_ci.model.request import Request
+from ssops_ci.model.risk import Author
+from ssops_ci.ports import Clock, Engine, Repository, Scanner
+from ssops_ci.stages import budgets, cost, decision, findings, risk, validate
+from ssops_ci.stages.findings import Evidence
+from ssops_ci.stages.plan import located
 
-from ssops_ci.adapters.checkov import Scanner
-from ssops_ci.app import plan as planner
-from ssops_ci.app.plan import Planned, Progress
-from ssops_ci.config.policies import PolicySet
-from ssops_ci.config.risk_rules import RiskRules
-from ssops_ci.model.risk import Decision, Risk
-from ssops_ci.stages import cost_stage as cost_stage
-from ssops_ci.stages import findings as policy
-from ssops_ci.stages import risk
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Services:
+    """The ports an evaluation runs through (commands and the demo build them)."""
+
+    repository: Repository
+    engines: Callable[[Platform | None], Engine]  # the planning engine, given the base's platform settings
+    scanner: Callable[[Policies, Catalog], Scanner]
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The plan step's output: the report so far, and each stack's two sides for the later steps."""
+
+    report: Report
+    prepared: dict[str, Prepared]
+    scope: Scope
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    report: Report
+    teams: Teams | None  # the base's teams, who may approve; None when the base is invalid
+
+
+def _targets(s: Scope, only: list[str] | None, label: str) -> list[str]:
+    targets = sorted(s.affected.touched)
+    if only is None:
+        return targets
+    unknown = sorted(set(only) - set(targets))
+    if unknown:
+        raise SsopsError(
+            f"stack(s) {', '.join(unknown)} are not affected by {label}; "
+            "`ssops-ci plan --matrix` lists the affected ones"
+        )
+    return [t for t in targets if t in set(only)]
+
+
+def _planned(p: Prepared, engine: Engine) -> StackReport:
+    if p.job is None:
+        return p.report
+    try:
+        changes = engine.plan(p.job)
+    except PlanError as e:
+        return p.report.failed(str(e))
+    return p.report.model_copy(update={"changes": located(changes, p.job)})
+
+
+def _plan_all(prepared: list[Prepared], engine: Engine, workers: int, progress: Progress | None) -> list[StackReport]:
+    done = 0
+
+    def one(p: Prepared) -> StackReport:
+        nonlocal done
+        result = _planned(p, engine)
+        done += 1
+        if progress:
+            progress(done, len(prepared))
+        return result
+
+    # Git and rendering stay on this thread (GitPython's object reader is not thread-safe);
+    # only the engine, which for terraform is a process per stack, fans out.
+    if engine.concurrent and len(prepared) > 1 and workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(one, prepared))
+    return [one(p) for p in prepared]
+
+
+def plan(
+    services: Services, base_ref: str, head_ref: str, *, only: list[str] | None = None, progress: Progress | None = None
+) -> Planned:
+    """Affected stacks, both sides rendered, and what the engine says will change."""
+    s = scope(services.repository, base_ref, head_ref)
+    platform = s.base.setup.platform if s.base.setup else None
+    engine = services.engines(platform)
+    prepared = [prepare(s.affected.touched[t], s) for t in _targets(s, only, f"{base_ref}..{head_ref}")]
+    workers = platform.apply_parallelism if platform else 1
+    found = s.affected
+    report = Report(
+        base=found.base,
+        head=found.head,
+        merge_base=found.merge_base,
+        engine=engine.name,
+        governance_paths=found.governance_paths,
+        stacks=_plan_all(prepared, engine, workers, progress),
+    )
+    return Planned(report, {p.report.id: p for p in prepared}, s)
+
+
+def load_policies(base: Revision) -> Policies | list[Problem]:
+    """The base's policies, or why there are none (then the gate fails closed)."""
+    if base.setup is None:
+        return [Problem("policies/", 1, 1, f"the base revision's catalog or policies are invalid:\n{base.error}")]
+    try:
+        return policies_config.load(base.tree, base.setup.catalog)
+    except InputError as e:
+        return e.problems
+
+
+def _evidence(planned: Planned) -> dict[str, Evidence]:
+    """For each stack: its head request as the base catalog reads it, and its team's requests (quotas)."""
+    base, head = planned.scope.base, planned.scope.head
+    assert base.setup is not None
+    teams: dict[str, list[Request]] = {}
+    out = {}
+    for sid, p in planned.prepared.items():
+        req = p.after.request
+        if req is None:
+            out[sid] = Evidence()
+            continue
+        try:
+            ok = validate.parse(req.path, head.tree.read(req.path) or b"", base.setup.catalog, base.setup.teams)
+        except InputError as e:
+            out[sid] = Evidence(invalid=e.problems, head_request=req)
+            continue
+        if ok.team not in teams:
+            files = team_files(head.tree, ok.team)
+            teams[ok.team] = validate.validate_all(files, base.setup.catalog, base.setup.teams).requests
+        out[sid] = Evidence(base_request=ok, head_request=req, team_requests=teams[ok.team])
+    return out
+
+
+def judge(planned: Planned, services: Services, policies: Policies) -> Report:
+    base = planned.scope.base
+    assert base.setup is not None
+    stacks = [p.after.stack for p in planned.prepared.values() if p.after.stack is not None]
+    scan = services.scanner(policies, base.setup.catalog).scan(stacks)
+    return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
+
+
+def price(report: Report, planned: Planned, policies: Policies | None) -> Report:
+    base, head = planned.scope.base, planned.scope.head
+    try:
+        prices = pricing_config.load(base.tree)
+    except InputError as e:
+        return cost.unpriceable(report, "; ".join(str(p) for p in e.problems))
+    setup = base.setup
+    pricing = cost.Pricing(prices, setup.catalog if setup else None, setup.platform if setup else None)
+    report = cost.price(report, planned.prepared, pricing)
+    if policies is None or setup is None:
+        return report
+    team_renderings = {team: renderings(head, team) for team in budgets.teams_to_total(report)}
+    return budgets.budgets(report, team_renderings, pricing, setup.teams, policies.guardrails)
 
 
 def evaluate(
-    repo: git.Repo,
+    services: Services,
     base_ref: str,
     head_ref: str,
     *,
-    engine: str | None = None,
     only: list[str] | None = None,
     progress: Progress | None = None,
-    today: dt.date | None = None,
-    scanner: Scanner | None = None,
-) -> Planned:
-    planned = planner.plan(repo, base_ref, head_ref, engine=engine, only=only, progress=progress)
-    policies = policy.evaluate(planned, today=today, scanner=scanner)
-    cost_stage.evaluate(planned, policies)
-    assess(planned, policies)
-    return planned
-
-
-def assess(planned: Planned, policies: PolicySet | None) -> None:
-    """Risk and decision. Without valid base policies every stack is blocked (fail closed)."""
-    report = planned.report
-    rules = policies.risk if policies is not None else RiskRules()
-    report.risk = risk.assess(report, rules)
-    if policies is None or planned.base.gate is None:
-        reasons = dict.fromkeys(["the base branch's policies are invalid", *report.risk.reasons])
-        report.risk = Risk(tier="blocked", reasons=list(reasons))
-        for s in report.stacks:
-            s.risk = Risk(tier="blocked", reasons=[f"{s.id}: the base branch's policies are invalid"])
-    teams = planned.base.gate.teams if planned.base.gate else None
-    if teams is None:
-        report.decision = Decision(
-            auto_merge=False,
-            required_approvals=0,
-            next_step="Blocked: the base branch's catalog or teams are invalid.",
-            blocked_by=[planned.base.error or "base revision invalid"],
-        )
-        return
-    report.decision = risk.decide(report, report.risk, teams)
+    author: Author | None = None,
+) -> Evaluation:
+    """The whole evaluation of base..head; `author` (a pull request's) can only raise the tier."""
+    planned = plan(services, base_ref, head_ref, only=only, progress=progress)
+    base = planned.scope.base
+    loaded = load_policies(base)
+    if isinstance(loaded, Policies):
+        policies: Policies | None = loaded
+        report = judge(planned, services, loaded)
+    else:
+        policies = None
+        report = findings.unjudgeable(planned.report, loaded)
+    report = price(report, planned, policies)
+    teams = base.setup.teams if base.setup else None
+    report = risk.assess(report, policies.risk if policies else None, author, teams)
+    report = decision.decided(report, teams, base.error)
+    return Evaluation(report, teams)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ssops_ci.commands import workspace
+from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.config.catalog import Kind
 
 
@@ -35,7 +35,12 @@ def describe(kind: Kind) -> dict[str, Any]:
     }
 
 
-def run(repo: Path, as_json: bool) -> int:
+@click.command()
+@repo_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@guarded
+def catalog(repo: Path, as_json: bool) -> int:
+    """List the kinds that can be requested and their parameters."""
     _, g = workspace(repo)
     kinds = [describe(k) for _, k in sorted(g.catalog.kinds.items())]
     if as_json:

@@ -4,17 +4,15 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.adapters.git import open_repo
-from ssops_ci.app import evaluate as pipeline
-from ssops_ci.commands import ProgressBar
+from ssops_ci.app.evaluate import evaluate
+from ssops_ci.commands.base import ProgressBar, guarded, repo_option, warn
 from ssops_ci.model.report import Report
+from ssops_ci.ops import wiring
 from ssops_ci.stages import sarif
 
 
 def findings_text(report: Report) -> str:
-    lines = []
-    for err in report.policy_errors:
-        lines.append(f"POLICY ERROR {err}")
+    lines = [f"POLICY ERROR {err}" for err in report.policy_errors]
     total = blocking = 0
     for s in report.stacks:
         for f in s.findings:
@@ -32,9 +30,17 @@ def findings_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(repo_dir: Path, base: str, head: str, sarif_out: Path | None, json_out: Path | None) -> int:
-    planned = pipeline.evaluate(open_repo(repo_dir), base, head, engine="static", progress=ProgressBar())
-    report = planned.report
+@click.command()
+@repo_option
+@click.option("--base", required=True, help="The branch the change goes into (ref or SHA).")
+@click.option("--head", default="HEAD", show_default=True)
+@click.option("--sarif", "sarif_out", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF 2.1.0.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@guarded
+def check(repo: Path, base: str, head: str, sarif_out: Path | None, json_out: Path | None) -> int:
+    """Guardrails and security checks for BASE..HEAD (rules from BASE); exit 1 on a blocking finding."""
+    svc = wiring.services(wiring.open_repository(repo), engine="static", warn=warn)
+    report = evaluate(svc, base, head, progress=ProgressBar()).report
     if sarif_out:
         sarif_out.write_text(sarif.dumps(report), encoding="utf-8")
     if json_out:

@@ -5,25 +5,28 @@ from pathlib import Path
 import click
 
 from ssops_ci.adapters.github import GitHubForge, event_context
-from ssops_ci.commands import workspace
-from ssops_ci.model.forge import ForgeError
+from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.model.problems import SsopsError
-from ssops_ci.ops import doctor
+from ssops_ci.ops import doctor as checks
 
 
-def run(repo: Path, github_repo: str | None, api_url: str | None, offline: bool) -> int:
+@click.command()
+@repo_option
+@click.option("--github-repo", help="OWNER/NAME (default: from the Actions environment).")
+@click.option("--api-url", help="GitHub API base URL, for GitHub Enterprise.")
+@click.option("--offline", is_flag=True, help="Only the checks that need no API (CODEOWNERS, workflows).")
+@guarded
+def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bool) -> int:
+    """Check the repository settings the gate relies on, and say how to fix what is missing."""
     tree, g = workspace(repo)
-    checks = doctor.codeowners(tree.root, g.teams) + doctor.workflows(tree.root)
+    found = checks.codeowners(tree.root, g.teams) + checks.workflows(tree.root)
     if not offline:
         slug = github_repo or event_context()[0]
         if not slug:
             raise SsopsError("which repository? pass --github-repo OWNER/NAME, or --offline for local checks only")
-        try:
-            checks += doctor.remote(GitHubForge(slug, base_url=api_url, attempts=2), g.teams)
-        except ForgeError as e:
-            raise SsopsError(str(e)) from None
-    for c in checks:
+        found += checks.remote(GitHubForge(slug, base_url=api_url, attempts=2), g.teams)
+    for c in found:
         click.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.what}" + ("" if c.ok else f"\n     fix: {c.fix}"))
-    failed = sum(1 for c in checks if not c.ok)
-    click.echo(f"{len(checks) - failed} of {len(checks)} checks pass")
+    failed = sum(1 for c in found if not c.ok)
+    click.echo(f"{len(found) - failed} of {len(found)} checks pass")
     return 1 if failed else 0

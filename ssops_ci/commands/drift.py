@@ -5,14 +5,23 @@ from pathlib import Path
 import click
 
 from ssops_ci.adapters import audit
-from ssops_ci.adapters.git import open_repo
-from ssops_ci.app import drift
+from ssops_ci.app.drift import check
+from ssops_ci.commands.base import guarded, repo_option
+from ssops_ci.ops import wiring
 
 
-def run(repo_dir: Path, ref: str, engine: str | None, markdown: Path | None) -> int:
-    repo = open_repo(repo_dir)
-    result = drift.check(repo, ref, engine)
-    audit.for_repo(repo).emit(
+@click.command("drift")
+@repo_option
+@click.option("--ref", default="HEAD", show_default=True, help="The default branch's commit to check.")
+@click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path), help="Write the findings as Markdown.")
+@guarded
+def drift(repo: Path, ref: str, engine: str | None, markdown: Path | None) -> int:
+    """Plan every applied stack; exit 2 when any no longer matches (for a scheduled workflow)."""
+    repository = wiring.open_repository(repo)
+    store = wiring.state_store(repository)
+    result = check(repository, ref, engines=wiring.engines(repository, engine, "drift", store=store), store=store)
+    audit.for_root(repository.root).emit(
         "drift",
         sha=result.sha,
         checked=result.checked,

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from ssops_ci import API_VERSION
-from ssops_ci.commands import workspace
-from ssops_ci.config.catalog import NAME_RULE, Kind, valid_name
+from ssops_ci.commands.base import guarded, repo_option, workspace
+from ssops_ci.config.catalog import Kind
+from ssops_ci.model.layout import REQUESTS
 from ssops_ci.model.problems import InputError, SsopsError
-from ssops_ci.stages import validate as requests
+from ssops_ci.model.request import NAME_RULE, valid_name
+from ssops_ci.stages import validate
 
 
 def _value(v: object) -> str:
@@ -44,11 +46,20 @@ def starter(kind: Kind, team: str, name: str, env: str, cost_center: str) -> str
     return "\n".join(lines) + "\n"
 
 
-def run(repo: Path, kind_name: str, team: str, name: str, env: str, cost_center: str | None) -> int:
+@click.command()
+@repo_option
+@click.argument("kind")
+@click.option("--team", required=True)
+@click.option("--name", required=True)
+@click.option("--env", type=click.Choice(["dev", "staging", "prod"]), required=True)
+@click.option("--cost-center", default=None, help="Default: the team's cost center in policies/teams.yaml.")
+@guarded
+def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str | None) -> int:
+    """Write a valid starter request for KIND."""
     tree, g = workspace(repo)
-    kind = g.catalog.get(kind_name)
-    if kind is None:
-        raise SsopsError(f"unknown kind {kind_name!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
+    chosen = g.catalog.get(kind)
+    if chosen is None:
+        raise SsopsError(f"unknown kind {kind!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
     if team not in g.teams.teams:
         raise SsopsError(f"team {team!r} is not in policies/teams.yaml; known teams: {', '.join(g.teams.teams)}")
     if not valid_name(name):
@@ -56,13 +67,13 @@ def run(repo: Path, kind_name: str, team: str, name: str, env: str, cost_center:
     cc = cost_center or g.teams.teams[team].cost_center
     if not cc:
         raise SsopsError(f"team {team} has no default cost center; pass --cost-center")
-    path = f"{requests.ROOT}/{team}/{name}.yaml"
+    path = f"{REQUESTS}/{team}/{name}.yaml"
     target = tree.root / path
     if target.exists():
         raise SsopsError(f"{path} already exists; pick another --name or edit that file")
-    text = starter(kind, team, name, env, cc)
+    text = starter(chosen, team, name, env, cc)
     try:
-        requests.parse(path, text.encode(), g.catalog, g.teams)
+        validate.parse(path, text.encode(), g.catalog, g.teams)
     except InputError as e:
         raise SsopsError("cannot write a valid starter request:\n" + str(e)) from None
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,87 +2,76 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
-import git
 
 from ssops_ci.adapters import audit
-from ssops_ci.adapters.git import open_repo
-from ssops_ci.adapters.github import GitHubForge, event_context
 from ssops_ci.adapters.local_forge import LocalForge
-from ssops_ci.app.pull_request import Loop, Outcome
-from ssops_ci.model.forge import Forge, ForgeError
-from ssops_ci.model.problems import SsopsError
+from ssops_ci.app.pull_request import Outcome
+from ssops_ci.commands.base import guarded, repo_option
+from ssops_ci.commands.forge import forge_options, make_forge, pr_number, report_url
+from ssops_ci.model.forge import RISK_CONTEXT
+from ssops_ci.ops import wiring
 
 
-def make_forge(kind: str | None, repo: git.Repo, github_repo: str | None, api_url: str | None) -> Forge:
-    kind = kind or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "local")
-    if kind == "local":
-        return LocalForge(repo)
-    slug = github_repo or event_context()[0]
-    if not slug:
-        raise SsopsError("which repository? pass --github-repo OWNER/NAME (or run inside GitHub Actions)")
-    try:
-        return GitHubForge(slug, base_url=api_url)
-    except ForgeError as e:
-        raise SsopsError(str(e)) from None
+@click.group()
+def pr() -> None:
+    """The pull-request loop: open, evaluate, approve, review and merge (local forge or GitHub)."""
 
 
-def pr_number(number: int | None) -> int:
-    if number is not None:
-        return number
-    found = event_context()[1]
-    if found is None:
-        raise SsopsError("which pull request? pass its number (or run from a pull_request event)")
-    return found
+def _local(repo_dir: Path) -> LocalForge:
+    return LocalForge(wiring.open_repository(repo_dir).git)
 
 
-def report_url() -> str | None:
-    server, repo, run = (os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
-    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
-
-
-def _local(repo_dir: Path) -> tuple[git.Repo, LocalForge]:
-    repo = open_repo(repo_dir)
-    return repo, LocalForge(repo)
-
-
-def open_pr(repo_dir: Path, branch: str, base: str, author: str, title: str) -> int:
-    _, forge = _local(repo_dir)
-    try:
-        pr = forge.open(branch, base, author, title)
-    except ForgeError as e:
-        raise SsopsError(str(e)) from None
-    audit.for_repo(forge.repo).emit("open", pr=pr.number, sha=pr.head_sha, actor=author, title=pr.title)
-    click.echo(f"opened #{pr.number}: {pr.head_ref} -> {pr.base_ref} by {pr.author} (head {pr.head_sha[:12]})")
+@pr.command("open")
+@repo_option
+@click.argument("branch")
+@click.option("--base", default="main", show_default=True)
+@click.option("--as", "author", required=True, help="Who opens it (their login).")
+@click.option("--title", default="")
+@guarded
+def pr_open(repo: Path, branch: str, base: str, author: str, title: str) -> int:
+    """Open a pull request from BRANCH on the local forge."""
+    repository = wiring.open_repository(repo)
+    opened = LocalForge(repository.git).open(branch, base, author, title)
+    audit.for_root(repository.root).emit(
+        "open", pr=opened.number, sha=opened.head_sha, actor=author, title=opened.title
+    )
+    click.echo(
+        f"opened #{opened.number}: {opened.head_ref} -> {opened.base_ref} by {opened.author} "
+        f"(head {opened.head_sha[:12]})"
+    )
     return 0
 
 
-def approve(repo_dir: Path, number: int, user: str, request_changes: bool) -> int:
-    _, forge = _local(repo_dir)
-    try:
-        review = forge.approve(number, user, "CHANGES_REQUESTED" if request_changes else "APPROVED")
-    except ForgeError as e:
-        raise SsopsError(str(e)) from None
+@pr.command("approve")
+@repo_option
+@click.argument("number", type=int)
+@click.option("--as", "user", required=True, help="The reviewer's login.")
+@click.option("--request-changes", is_flag=True, help="Request changes instead of approving.")
+@guarded
+def pr_approve(repo: Path, number: int, user: str, request_changes: bool) -> int:
+    """Review pull request NUMBER on the local forge (at its current head)."""
+    review = _local(repo).approve(number, user, "CHANGES_REQUESTED" if request_changes else "APPROVED")
     verb = "requested changes on" if request_changes else "approved"
     click.echo(f"{user} {verb} #{number} at {str(review.commit_id)[:12]}; run `ssops-ci pr review {number}`")
     return 0
 
 
-def list_prs(repo_dir: Path) -> int:
-    _, forge = _local(repo_dir)
+@pr.command("list")
+@repo_option
+@guarded
+def pr_list(repo: Path) -> int:
+    """List the local forge's pull requests."""
+    forge = _local(repo)
     prs = forge.all_prs()
     if not prs:
         click.echo("no pull requests yet; open one with `ssops-ci pr open BRANCH --as USER`")
-    for pr in prs:
-        labels = ", ".join(forge.record(pr.number)["labels"])
-        states = forge.statuses(pr.head_sha)
-        click.echo(
-            f"#{pr.number} {pr.state:<7} {pr.head_ref} -> {pr.base_ref} by {pr.author} "
-            f"[{labels}] {states.get('ssops-ci/risk', 'not evaluated')}"
-        )
+    for p in prs:
+        labels = ", ".join(forge.record(p.number)["labels"])
+        state = forge.statuses(p.head_sha).get(RISK_CONTEXT, "not evaluated")
+        click.echo(f"#{p.number} {p.state:<7} {p.head_ref} -> {p.base_ref} by {p.author} [{labels}] {state}")
     return 0
 
 
@@ -104,20 +93,36 @@ def describe(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def run_loop(
-    action: str,
-    repo_dir: Path,
-    number: int | None,
-    forge_kind: str | None,
-    github_repo: str | None,
-    api_url: str | None,
+def _run(
+    event: str, repo: Path, number: int | None, forge_kind: str | None, github_repo: str | None, api_url: str | None
 ) -> int:
-    repo = open_repo(repo_dir)
-    forge = make_forge(forge_kind, repo, github_repo, api_url)
-    loop = Loop(repo, forge, audit=audit.for_repo(repo), report_url=report_url())
-    try:
-        outcome = loop.evaluate(pr_number(number)) if action == "evaluate" else loop.review(pr_number(number))
-    except ForgeError as e:
-        raise SsopsError(str(e)) from None
+    repository = wiring.open_repository(repo)
+    forge = make_forge(forge_kind, repository, github_repo, api_url)
+    loop = wiring.pull_requests(repository, forge, report_url=report_url())
+    outcome = loop.evaluate(pr_number(number)) if event == "evaluate" else loop.review(pr_number(number))
     click.echo(describe(outcome))
     return 1 if outcome.state in ("failure", "error") else 0
+
+
+@pr.command("evaluate")
+@repo_option
+@click.argument("number", type=int, required=False)
+@forge_options
+@guarded
+def pr_evaluate(
+    repo: Path, number: int | None, forge_kind: str | None, github_repo: str | None, api_url: str | None
+) -> int:
+    """Evaluate a PR: comment, status, labels, reviewers; merge it at the evaluated SHA when low risk."""
+    return _run("evaluate", repo, number, forge_kind, github_repo, api_url)
+
+
+@pr.command("review")
+@repo_option
+@click.argument("number", type=int, required=False)
+@forge_options
+@guarded
+def pr_review(
+    repo: Path, number: int | None, forge_kind: str | None, github_repo: str | None, api_url: str | None
+) -> int:
+    """Count approvals of the current head; merge when the tier's reviewers have approved."""
+    return _run("review", repo, number, forge_kind, github_repo, api_url)

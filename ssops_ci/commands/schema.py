@@ -5,10 +5,15 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.commands import workspace
+from ssops_ci.commands.base import guarded, repo_option, workspace
 
 
-def run(repo: Path, out: Path) -> int:
+@click.command()
+@repo_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@guarded
+def schema(repo: Path, out: Path) -> int:
+    """Write a JSON Schema per kind (for yaml-language-server autocompletion)."""
     _, g = workspace(repo)
     out.mkdir(parents=True, exist_ok=True)
     for name, kind in sorted(g.catalog.kinds.items()):

@@ -4,19 +4,23 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.commands import selected_files, workspace
-from ssops_ci.stages import validate as requests
+from ssops_ci.app.workspace import validate_requests
+from ssops_ci.commands.base import guarded, repo_option, selected_files, workspace
 
 
-def run(repo: Path, paths: tuple[str, ...]) -> int:
-    tree, g = workspace(repo)
-    loaded = requests.load_all(tree, g.catalog, g.teams, selected_files(tree, repo, paths))
-    for problem in loaded.problems:
+@click.command()
+@repo_option
+@click.argument("paths", nargs=-1)
+@guarded
+def validate(repo: Path, paths: tuple[str, ...]) -> int:
+    """Validate requests (default: every file under requests/)."""
+    tree, s = workspace(repo)
+    checked = validate_requests(tree, s, selected_files(tree, repo, paths))
+    for problem in checked.problems:
         click.echo(str(problem), err=True)
-    n = len(loaded.requests)
-    if loaded.problems:
-        bad = len(loaded.invalid)
-        click.echo(f"{bad} request file(s) invalid, {n} valid", err=True)
+    n = len(checked.requests)
+    if checked.problems:
+        click.echo(f"{len(checked.invalid)} request file(s) invalid, {n} valid", err=True)
         return 1
     click.echo(f"ok: {n} request(s) valid")
     return 0

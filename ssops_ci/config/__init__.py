@@ -1,0 +1,1 @@
+"""Everything read from a revision through a Tree: one loader per file."""

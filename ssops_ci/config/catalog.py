@@ -23,23 +23,21 @@ from pydantic import (
 )
 
 from ssops_ci import API_VERSION
-from ssops_ci.adapters.git import Tree
-from ssops_ci.config import files as policyfile
-from ssops_ci.config import yamlsrc
+from ssops_ci.config import files, yamlsrc
+from ssops_ci.model.layout import SHARED, TEMPLATES
 from ssops_ci.model.problems import InputError, Problem
-from ssops_ci.stages.hcl import nfc
+from ssops_ci.model.request import Name
+from ssops_ci.model.stack import ResourceType
+from ssops_ci.model.text import nfc
+from ssops_ci.ports import Tree
 
 Env = Literal["dev", "staging", "prod"]
 ENVIRONMENTS: tuple[Env, ...] = ("dev", "staging", "prod")
-ROOT = "templates"
+PARAM_NAME = r"^[a-z][A-Za-z0-9]{0,40}$"
 
 
 def _all_envs() -> list[Env]:
     return list(ENVIRONMENTS)
-
-
-SHARED = "templates/_shared/"
-PARAM_NAME = r"^[a-z][A-Za-z0-9]{0,40}$"
 
 
 class Parameter(BaseModel):
@@ -71,13 +69,6 @@ class Parameter(BaseModel):
     @property
     def required(self) -> bool:
         return "default" not in self.model_fields_set
-
-
-class ResourceType(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    force_new: list[str] = Field(default_factory=list)
-    holds_data: bool = False
-    sensitive: list[str] = Field(default_factory=list)
 
 
 class CheckovException(BaseModel):
@@ -150,20 +141,25 @@ class Catalog:
     def get(self, kind: str) -> Kind | None:
         return self.kinds.get(kind)
 
+    def resource_types(self, kinds: set[str]) -> dict[str, ResourceType]:
+        out: dict[str, ResourceType] = {}
+        for k in kinds:
+            kind = self.get(k)
+            if kind:
+                out.update(kind.spec.resources)
+        return out
+
+    def kinds_reached_by(self, path: str) -> list[str]:
+        """Kinds a change to `path` under templates/ reaches (all kinds for shared partials)."""
+        if path.startswith(SHARED):
+            return sorted(self.kinds)
+        parts = PurePosixPath(path).parts
+        if len(parts) < 3 or parts[0] != TEMPLATES:
+            return []
+        return [k.name for k in self.kinds.values() if k.folder == parts[1]]
+
 
 # ----------------------------------------------------------------------------- request models
-
-NAME_RE = r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"
-NAME_MIN, NAME_MAX = 2, 40
-NAME_RULE = f"lowercase letters, digits and single dashes ({NAME_MIN}-{NAME_MAX} chars)"
-Name = Annotated[str, StringConstraints(pattern=NAME_RE, min_length=NAME_MIN, max_length=NAME_MAX)]
-_NAME = re.compile(NAME_RE)
-
-
-def valid_name(value: str) -> bool:
-    """The rule for request names and team folders, for checks made before a model exists (paths, flags)."""
-    return bool(_NAME.fullmatch(value)) and NAME_MIN <= len(value) <= NAME_MAX
-
 
 FreeText = Annotated[str, StringConstraints(max_length=256), AfterValidator(nfc)]
 
@@ -183,15 +179,13 @@ class Metadata(BaseModel):
     )
 
 
+def _text(max_length: int, pattern: str | None = None) -> Any:
+    return Annotated[str, StringConstraints(strict=True, pattern=pattern, max_length=max_length), AfterValidator(nfc)]
+
+
 def _annotation(p: Parameter) -> Any:
     if p.type == "string":
-        if p.enum:
-            return Literal[tuple(p.enum)]
-        return Annotated[
-            str,
-            StringConstraints(strict=True, pattern=p.pattern, max_length=p.max_length or 1024),
-            AfterValidator(nfc),
-        ]
+        return Literal[tuple(p.enum)] if p.enum else _text(p.max_length or 1024, p.pattern)
     if p.type in ("integer", "number"):
         base: type = int if p.type == "integer" else float
         return Annotated[base, Field(strict=True, ge=p.minimum, le=p.maximum)]
@@ -204,23 +198,22 @@ def _annotation(p: Parameter) -> Any:
     return Annotated[dict[key, item], Field(max_length=p.max_items or 50)]
 
 
+def _usage_model(spec: TemplateFile) -> Any:
+    usage_fields: dict[str, Any] = {
+        k: (Annotated[float, Field(ge=0)] | None, Field(None, description=f"{u.description} ({u.unit})"))
+        for k, u in spec.usage.items()
+    }
+    model = create_model(f"{spec.kind}Usage", __config__=ConfigDict(extra="forbid", strict=True), **usage_fields)
+    return (model | None, Field(None, description="Usage assumptions for cost estimates"))
+
+
 def build_request_model(spec: TemplateFile) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for pname, p in spec.parameters.items():
         default = ... if p.required else p.default
         fields[pname] = (_annotation(p), Field(default, description=p.description, validate_default=True))
     if spec.usage:
-        usage_fields: dict[str, Any] = {
-            k: (Annotated[float, Field(ge=0)] | None, Field(None, description=f"{u.description} ({u.unit})"))
-            for k, u in spec.usage.items()
-        }
-        usage_model = create_model(
-            f"{spec.kind}Usage", __config__=ConfigDict(extra="forbid", strict=True), **usage_fields
-        )
-        fields["usage"] = (
-            usage_model | None,
-            Field(None, description="Usage assumptions for cost estimates"),
-        )
+        fields["usage"] = _usage_model(spec)
     spec_model = create_model(f"{spec.kind}Spec", __config__=ConfigDict(extra="forbid", strict=True), **fields)
     api_version: Any = Literal[API_VERSION]
     kind: Any = Literal[spec.kind]
@@ -238,23 +231,30 @@ def build_request_model(spec: TemplateFile) -> type[BaseModel]:
 # ----------------------------------------------------------------------------- loading
 
 
-def _load_kind(tree: Tree, folder: str, files: list[str]) -> Kind:
-    decl_path = f"{ROOT}/{folder}/template.yaml"
+def _declaration(tree: Tree, folder: str) -> TemplateFile:
+    decl_path = f"{TEMPLATES}/{folder}/template.yaml"
     data = tree.read(decl_path)
     if data is None:
         raise InputError([Problem(decl_path, 1, 1, "every template folder needs a template.yaml")])
     doc = yamlsrc.load(data, decl_path, max_bytes=256 * 1024)
     try:
-        spec = TemplateFile.model_validate(doc.value)
+        return TemplateFile.model_validate(doc.value)
     except ValidationError as e:
-        raise InputError(policyfile.problems_from(e, doc)) from None
-    sources: dict[str, str] = {}
-    for f in files:
-        if f.endswith(".j2"):
-            raw = tree.read(f) or b""
-            sources[f.removeprefix(ROOT + "/")] = yamlsrc.decode_utf8(raw, f)
+        raise InputError(files.problems_from(e, doc)) from None
+
+
+def _sources(tree: Tree, paths: list[str]) -> dict[str, str]:
+    return {
+        p.removeprefix(TEMPLATES + "/"): yamlsrc.decode_utf8(tree.read(p) or b"", p) for p in paths if p.endswith(".j2")
+    }
+
+
+def _load_kind(tree: Tree, folder: str, paths: list[str]) -> Kind:
+    spec = _declaration(tree, folder)
+    sources = _sources(tree, paths)
+    decl_path = f"{TEMPLATES}/{folder}/template.yaml"
     if not any(n.endswith(".tf.j2") for n in sources):
-        raise InputError([Problem(decl_path, 1, 1, f"{ROOT}/{folder}/ has no *.tf.j2 template")])
+        raise InputError([Problem(decl_path, 1, 1, f"{TEMPLATES}/{folder}/ has no *.tf.j2 template")])
     try:
         model = build_request_model(spec)
     except (TypeError, ValueError, re.error) as e:
@@ -262,44 +262,39 @@ def _load_kind(tree: Tree, folder: str, files: list[str]) -> Kind:
     return Kind(folder=folder, spec=spec, sources=sources, request_model=model)
 
 
-def load(tree: Tree) -> Catalog:
-    """Every kind under templates/. Any malformed declaration fails the whole catalog."""
+def _folders(tree: Tree) -> tuple[dict[str, list[str]], list[str]]:
+    """Files per kind folder, and the shared partials."""
     by_folder: dict[str, list[str]] = {}
-    shared: dict[str, str] = {}
-    for path in tree.files(ROOT):
+    shared: list[str] = []
+    for path in tree.files(TEMPLATES):
         parts = PurePosixPath(path).parts
         if len(parts) < 3:
             continue
         if path.startswith(SHARED):
-            if path.endswith(".j2"):
-                shared[path.removeprefix(ROOT + "/")] = yamlsrc.decode_utf8(tree.read(path) or b"", path)
-            continue
-        by_folder.setdefault(parts[1], []).append(path)
+            shared.append(path)
+        else:
+            by_folder.setdefault(parts[1], []).append(path)
+    return by_folder, shared
+
+
+def load(tree: Tree) -> Catalog:
+    """Every kind under templates/. Any malformed declaration fails the whole catalog."""
+    by_folder, shared = _folders(tree)
     kinds: dict[str, Kind] = {}
     problems: list[Problem] = []
-    for folder, files in sorted(by_folder.items()):
+    for folder, paths in sorted(by_folder.items()):
         try:
-            kind = _load_kind(tree, folder, files)
+            kind = _load_kind(tree, folder, paths)
         except InputError as e:
             problems.extend(e.problems)
             continue
         if kind.name in kinds:
             other = kinds[kind.name].folder
             problems.append(
-                Problem(f"{ROOT}/{folder}/template.yaml", 1, 1, f"kind {kind.name} is also declared in {other}/")
+                Problem(f"{TEMPLATES}/{folder}/template.yaml", 1, 1, f"kind {kind.name} is also declared in {other}/")
             )
             continue
         kinds[kind.name] = kind
     if problems:
         raise InputError(problems)
-    return Catalog(kinds=kinds, shared=shared)
-
-
-def kind_of_template_path(catalog: Catalog, path: str) -> list[str]:
-    """Kinds a change to `path` under templates/ reaches (all kinds for shared partials)."""
-    if path.startswith(SHARED):
-        return sorted(catalog.kinds)
-    parts = PurePosixPath(path).parts
-    if len(parts) < 3 or parts[0] != ROOT:
-        return []
-    return [k.name for k in catalog.kinds.values() if k.folder == parts[1]]
+    return Catalog(kinds=kinds, shared=_sources(tree, shared))

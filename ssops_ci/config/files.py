@@ -7,9 +7,9 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ssops_ci.adapters.git import Tree
 from ssops_ci.config import yamlsrc
 from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.ports import Tree
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -6,10 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ssops_ci.adapters.git import Tree
-from ssops_ci.config import files as policyfile
-
-PATH = "policies/platform.yaml"
+from ssops_ci.config import files
+from ssops_ci.model.layout import PLATFORM
+from ssops_ci.ports import Tree
 
 
 class Backend(BaseModel):
@@ -52,6 +51,10 @@ class Platform(BaseModel):
             raise ValueError(f"environments must define {', '.join(sorted(missing))}")
         return self
 
+    def region_of(self, environment: str) -> str | None:
+        env = {str(k): v for k, v in self.environments.items()}.get(environment)
+        return env.region if env else None
+
 
 def load(tree: Tree) -> Platform:
-    return policyfile.load(Platform, tree, PATH)
+    return files.load(Platform, tree, PLATFORM)

@@ -9,13 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ssops_ci.adapters.git import Tree
-from ssops_ci.config import files as policyfile
-from ssops_ci.config import yamlsrc
+from ssops_ci.config import files, yamlsrc
+from ssops_ci.model.layout import FREE, PRICING
 from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.ports import Tree
 
-ROOT = "policies/pricing"
-FREE = f"{ROOT}/free.yaml"
 HOURS_PER_MONTH = 730
 
 
@@ -118,35 +116,38 @@ class Prices:
     def book(self, region: str) -> PriceBook:
         if region not in self.books:
             raise PricingError(
-                f"no prices for region {region!r}: add {ROOT}/{region}.yaml (known: {', '.join(sorted(self.books))})"
+                f"no prices for region {region!r}: add {PRICING}/{region}.yaml (known: {', '.join(sorted(self.books))})"
             )
         return self.books[region]
+
+
+def _book(tree: Tree, path: str) -> PriceBook:
+    raw = tree.read(path) or b""
+    data = files.parse(PriceFile, raw, path)
+    consistency = _consistency(data, yamlsrc.load(raw, path, max_bytes=1024 * 1024))
+    if consistency:
+        raise InputError(consistency)
+    expected = path.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if data.region != expected:
+        raise InputError([Problem(path, 1, 1, f"region {data.region!r} does not match the file name {expected!r}")])
+    return PriceBook(path, data)
 
 
 def load(tree: Tree) -> Prices:
     problems: list[Problem] = []
     books: dict[str, PriceBook] = {}
-    for path in tree.files(ROOT):
+    for path in tree.files(PRICING):
         if not path.endswith(".yaml") or path == FREE:
             continue
-        raw = tree.read(path) or b""
         try:
-            data = policyfile.parse(PriceFile, raw, path)
+            book = _book(tree, path)
         except InputError as e:
             problems.extend(e.problems)
             continue
-        consistency = _consistency(data, yamlsrc.load(raw, path, max_bytes=1024 * 1024))
-        if consistency:
-            problems.extend(consistency)
-            continue
-        expected = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-        if data.region != expected:
-            problems.append(Problem(path, 1, 1, f"region {data.region!r} does not match the file name {expected!r}"))
-            continue
-        books[data.region] = PriceBook(path, data)
+        books[book.data.region] = book
     free: dict[str, str] = {}
     try:
-        free = policyfile.load(FreeFile, tree, FREE).free
+        free = files.load(FreeFile, tree, FREE).free
     except InputError as e:
         problems.extend(e.problems)
     if problems:

@@ -8,7 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ssops_ci.config import files
+from ssops_ci.model.layout import RISK
 from ssops_ci.model.risk import Tier
+from ssops_ci.ports import Tree
 
 STACK_FIELDS = {
     "stack",
@@ -91,3 +94,7 @@ class RiskRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stack_rules: list[StackRule] = Field(default_factory=list)
     pr_rules: list[PrRule] = Field(default_factory=list)
+
+
+def load(tree: Tree) -> RiskRules:
+    return files.load(RiskRules, tree, RISK)

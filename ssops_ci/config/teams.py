@@ -6,10 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from ssops_ci.adapters.git import Tree
-from ssops_ci.config import files as policyfile
+from ssops_ci.config import files
+from ssops_ci.model.layout import TEAMS
+from ssops_ci.ports import Tree
 
-PATH = "policies/teams.yaml"
 Login = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$", max_length=39)]
 
 
@@ -47,4 +47,4 @@ class Teams(BaseModel):
 
 
 def load(tree: Tree) -> Teams:
-    return policyfile.load(Teams, tree, PATH)
+    return files.load(Teams, tree, TEAMS)

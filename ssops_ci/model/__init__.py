@@ -1,0 +1,4 @@
+"""Frozen values that flow through the pipeline.
+
+Request -> Stack -> Changes -> Findings -> Cost -> Risk -> Decision -> Report.
+"""

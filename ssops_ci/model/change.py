@@ -19,6 +19,7 @@ REASON_ORDER: tuple[Reason, ...] = ("request-deleted", "request-added", "request
 
 
 class AttrChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
     before: Any = None
     after: Any = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Source = Literal["guardrail", "checkov", "waiver", "validation", "drift", "plan", "policy", "budget"]
@@ -33,3 +33,11 @@ class Finding(BaseModel):
 
 def sort_key(f: Finding) -> tuple[int, int, str, str, str]:
     return (not f.blocking, -SEVERITY_RANK[f.severity], f.check_id, f.resource or "", f.file or "")
+
+
+class ScanResult(BaseModel):
+    """What a security scanner found over a set of stacks."""
+
+    findings: dict[str, list[Finding]] = Field(default_factory=dict)
+    errors: dict[str, str] = Field(default_factory=dict)  # stack id -> why it could not be scanned
+    passed: int = 0

@@ -1,4 +1,8 @@
-"""Problems found in user input, reported as `path:line:col: message`."""
+"""What goes wrong, as values: a problem in a file someone wrote, or an operation that failed.
+
+Every error a user can cause ends here, so the CLI can print it as `path:line:col: message`
+(or one `error:` line) and exit 1; anything else that escapes is a bug (exit 3).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,7 @@ class Problem:
 
 
 class InputError(Exception):
-    """One or more problems in a file a user or the platform team wrote.
-
-    Raised instead of letting a traceback reach the user: the CLI prints each
-    problem on its own line and exits 1.
-    """
+    """One or more problems in a file a user or the platform team wrote."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
@@ -30,3 +30,15 @@ class InputError(Exception):
 
 class SsopsError(Exception):
     """An operational failure with a message that says what to do (bad ref, missing binary...)."""
+
+
+class PlanError(Exception):
+    """A stack could not be planned or applied; the message says why and what to do."""
+
+
+class ForgeError(SsopsError):
+    """The forge could not be reached or refused an operation; nothing was merged."""
+
+
+class LockTimeout(SsopsError):
+    """A stack's lock was held by another run for longer than we would wait."""

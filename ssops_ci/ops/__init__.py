@@ -1,0 +1,1 @@
+"""Operations around the pipeline: the demo, the doctor, the metrics page, and the default wiring."""

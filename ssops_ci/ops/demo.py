@@ -17,15 +17,15 @@ import click
 import git
 
 from ssops_ci.adapters import audit
+from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.local_forge import LocalForge
-from ssops_ci.adapters.state import StateStore
-from ssops_ci.app.apply import Applier
+from ssops_ci.adapters.worktree import WorkTree, write_rendered
 from ssops_ci.app.apply import describe as describe_apply
-from ssops_ci.app.pull_request import Loop, Outcome
-from ssops_ci.commands.render import run as render_run
+from ssops_ci.app.pull_request import Outcome
+from ssops_ci.app.report import report
+from ssops_ci.app.workspace import open_workspace, render_requests
 from ssops_ci.model.problems import SsopsError
-from ssops_ci.ops import metrics_report as render
-from ssops_ci.stages import metrics
+from ssops_ci.ops import metrics_html, wiring
 
 REQUESTS = {
     "dev-queue": (
@@ -90,13 +90,12 @@ def _commit(repo: git.Repo, message: str, who: str) -> None:
     repo.index.commit(message, author=actor, committer=actor)
 
 
-def _quiet_render(root: Path) -> None:
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        if render_run(root, check=False) != 0:
-            raise SsopsError("the demo requests did not render")
+def _render(root: Path) -> None:
+    tree = WorkTree(root)
+    result = render_requests(tree, open_workspace(tree, str(root)))
+    if result.problems:
+        raise SsopsError("the demo requests did not render:\n" + "\n".join(map(str, result.problems)))
+    write_rendered(tree.root, result.stacks, result.mismatches)
 
 
 def _summary(body: str) -> str:
@@ -119,7 +118,7 @@ def build(target: Path, source: Path) -> git.Repo:
     for d in ("templates", "policies", "requests"):
         shutil.copytree(source / d, target / d)
     (target / ".gitignore").write_text(".ssops/\n")
-    _quiet_render(target)
+    _render(target)
     repo = git.Repo.init(target, initial_branch="main")
     _commit(repo, "ssops catalog, policies and the current requests", "pat-platform")
     return repo
@@ -133,10 +132,11 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
         raise SsopsError(f"{root} is not empty; pick an empty --dir")
     root.mkdir(parents=True, exist_ok=True)
     repo = build(root, source)
+    repository = GitRepository(repo)
     forge = LocalForge(repo)
-    log = audit.for_repo(repo)
-    loop = Loop(repo, forge, audit=log)
-    applier = Applier(repo, forge=forge, audit=log)
+    log = audit.for_root(repository.root)
+    loop = wiring.pull_requests(repository, forge, trail=log)
+    applier = wiring.applier(repository, forge=forge, trail=log)
     comments = root / ".ssops" / "comments"
     comments.mkdir(parents=True, exist_ok=True)
     echo(f"demo repository: {root}\n")
@@ -146,7 +146,7 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
         repo.git.checkout("-q", "-b", branch, "main")
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
-        _quiet_render(root)
+        _render(root)
         _commit(repo, f"{path}: new request", author)
         repo.git.checkout("-q", "main")
         pr = forge.open(branch, "main", author, f"{author}: {path}")
@@ -185,13 +185,12 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
         echo(f"#{pr.number} {pr.state:<6} {pr.head_ref:<14} [{labels}] ssops-ci/risk={risk_status}")
     stacks = sorted({p.parent.relative_to(root / "rendered").as_posix() for p in (root / "rendered").rglob("*.tf")})
     echo(f"rendered stacks on main: {', '.join(stacks)}")
-    echo(f"applied on main (state store): {', '.join(sorted(StateStore(root / '.ssops').all_applied()))}")
+    echo(f"applied on main (state store): {', '.join(sorted(wiring.state_store(repository).all_applied()))}")
     html = root / ".ssops" / "report.html"
-    read = log.read()
-    figures = metrics.compute(read.events)
-    html.write_text(render.html(figures, str(log.path), [str(p) for p in read.problems]), encoding="utf-8")
+    figures, problems = report(log)
+    html.write_text(metrics_html.html(figures, str(log.path), problems), encoding="utf-8")
     echo(click.style("\n== self-service report (ssops-ci report)", bold=True))
-    echo(render.text(figures, []), nl=False)
+    echo(metrics_html.text(figures, []), nl=False)
     echo(f"HTML report: {html}")
     echo(f"\nfinished in {time.perf_counter() - started:.1f}s; the repository stays at {root}")
     return 0

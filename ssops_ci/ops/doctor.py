@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ssops_ci.adapters.github import GitHubForge
 from ssops_ci.config.teams import Teams
-from ssops_ci.model.forge import RISK_CONTEXT, ForgeError
+from ssops_ci.model.forge import RISK_CONTEXT
+from ssops_ci.model.problems import ForgeError
 
 GOVERNED = ("/templates/", "/policies/", "/ssops_ci/", "/.github/")
 

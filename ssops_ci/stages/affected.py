@@ -1,121 +1,149 @@
-"""Which stacks a change touches, and why, from the git diff between two revisions.
+"""Which stacks a change touches, and why, from the diff between the merge base and the head.
 
-We diff the merge base against head (what the PR changes, not what main did
-meanwhile), so the cost follows the size of the diff; only a template change
-reaches beyond it, to every request of that kind (found with `git grep`).
+We diff the merge base against head (what the PR changes, not what main did meanwhile),
+so the work follows the size of the diff; only a platform change reaches beyond it, to
+every request of a kind (a template change) or of an environment (platform.yaml).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
 
-import git
-
-from ssops_ci.model.problems import SsopsError
-from ssops_ci.stages.rendered import ROOT as RENDERED
-from ssops_ci.stages.rendered import stack_of
-from ssops_ci.stages.validate import ROOT as REQUESTS
-from ssops_ci.stages.validate import is_request_path, stack_id_of_path
-
-GOVERNANCE = ("policies/", "templates/", "ssops_ci/", ".github/")
-
-
-@dataclass
-class Touched:
-    id: str
-    reasons: set[str] = field(default_factory=set)
-    head_path: str | None = None  # the request file at head, if it exists there
-    base_path: str | None = None  # the request file at the merge base, if it existed
-    renamed_from: str | None = None
-    rendered_paths: set[str] = field(default_factory=set)
-
-
-@dataclass
-class Affected:
-    base: str
-    head: str
-    merge_base: str
-    governance_paths: list[str]
-    template_paths: list[str]  # changed files under templates/
-    touched: dict[str, Touched]
-
-    def get(self, stack_id: str) -> Touched:
-        return self.touched.setdefault(stack_id, Touched(stack_id))
-
-
-def merge_base(repo: git.Repo, base: git.Commit, head: git.Commit) -> git.Commit:
-    found = repo.merge_base(base, head)
-    if not found or not isinstance(found[0], git.Commit):
-        if Path(repo.git_dir, "shallow").exists():
-            raise SsopsError(
-                f"no merge base between {base.hexsha[:12]} and {head.hexsha[:12]}: this clone is shallow; "
-                "fetch full history (`git fetch --unshallow`, or actions/checkout with fetch-depth: 0)"
-            )
-        raise SsopsError(f"{base.hexsha[:12]} and {head.hexsha[:12]} share no history; check --base and --head")
-    return found[0]
+from ssops_ci.config.catalog import Catalog
+from ssops_ci.config.platform import Platform
+from ssops_ci.model.layout import (
+    GOVERNANCE,
+    PLATFORM,
+    TEMPLATES,
+    is_request_file,
+    is_request_path,
+    stack_id_of_request,
+    stack_of_rendered,
+)
+from ssops_ci.model.plan import Affected, PathChange, Touched
 
 
 def request_id(path: str) -> str:
     # A file in the wrong place still gets a stack entry, so its error is reported, not dropped.
-    return stack_id_of_path(path) or path
+    return stack_id_of_request(path) or path
 
 
-def detect(repo: git.Repo, base: git.Commit, head: git.Commit) -> Affected:
-    mb = merge_base(repo, base, head)
-    out = Affected(base.hexsha, head.hexsha, mb.hexsha, [], [], {})
+class _Builder:
+    def __init__(self) -> None:
+        self.touched: dict[str, Touched] = {}
+
+    def add(self, stack_id: str, reason: str | None = None, **paths: str | None) -> None:
+        t = self.touched.get(stack_id) or Touched(id=stack_id)
+        update: dict[str, object] = {k: v for k, v in paths.items() if k != "rendered_path"}
+        if reason:
+            update["reasons"] = t.reasons | {reason}
+        if paths.get("rendered_path"):
+            update["rendered_paths"] = t.rendered_paths | {paths["rendered_path"]}
+        self.touched[stack_id] = t.model_copy(update=update)
+
+
+def _renamed_request(c: PathChange) -> bool:
+    a, b = c.a_path, c.b_path
+    return (
+        c.status == "R"
+        and bool(a and b)
+        and is_request_path(a or "")
+        and is_request_path(b or "")
+        and request_id(a or "") != request_id(b or "")
+    )
+
+
+def _request_change(out: _Builder, c: PathChange, path: str) -> None:
+    sid = request_id(path)
+    if c.status == "A":
+        out.add(sid, "request-added", head_path=path)
+    elif c.status == "D":
+        out.add(sid, "request-deleted", base_path=path)
+    else:
+        out.add(sid, "request-changed", head_path=c.b_path, base_path=c.a_path)
+
+
+def _path_change(out: _Builder, c: PathChange, path: str) -> None:
+    if is_request_file(path):
+        _request_change(out, c, path)
+    elif sid := stack_of_rendered(path):
+        out.add(sid, rendered_path=path)  # drift, unless it matches a fresh rendering
+
+
+def detect(changes: Iterable[PathChange], base: str, head: str, merge_base: str) -> Affected:
+    out = _Builder()
     governance: set[str] = set()
-    for d in mb.diff(head, M=True):
-        a, b = d.a_path, d.b_path
-        paths = sorted({p for p in (a, b) if p})
-        for p in paths:
-            if p.startswith(GOVERNANCE):
-                governance.add(p)
-            if p.startswith("templates/"):
-                out.template_paths.append(p)
-        kind = d.change_type
-        if kind == "R" and a and b and is_request_path(a) and is_request_path(b) and request_id(a) != request_id(b):
-            old, new = out.get(request_id(a)), out.get(request_id(b))
-            old.reasons.add("request-deleted")
-            old.base_path = a
-            new.reasons.add("request-added")
-            new.head_path, new.renamed_from = b, a
+    templates: set[str] = set()
+    for c in changes:
+        paths = sorted({p for p in (c.a_path, c.b_path) if p})
+        governance |= {p for p in paths if p.startswith(GOVERNANCE)}
+        templates |= {p for p in paths if p.startswith(TEMPLATES + "/")}
+        if _renamed_request(c):
+            assert c.a_path and c.b_path
+            out.add(request_id(c.a_path), "request-deleted", base_path=c.a_path)
+            out.add(request_id(c.b_path), "request-added", head_path=c.b_path, renamed_from=c.a_path)
             continue
         for p in paths:
-            if p.startswith(REQUESTS + "/") and not PurePosixPath(p).name.startswith("."):
-                t = out.get(request_id(p))
-                if kind == "A":
-                    t.reasons.add("request-added")
-                    t.head_path = p
-                elif kind == "D":
-                    t.reasons.add("request-deleted")
-                    t.base_path = p
-                else:
-                    t.reasons.add("request-changed")
-                    t.head_path, t.base_path = b, a
-            elif p.startswith(RENDERED + "/") and (sid := stack_of(p)):
-                out.get(sid).rendered_paths.add(p)  # drift, unless it matches a fresh rendering
-    out.governance_paths = sorted(governance)
-    out.template_paths = sorted(set(out.template_paths))
-    return out
+            _path_change(out, c, p)
+    return Affected(
+        base=base,
+        head=head,
+        merge_base=merge_base,
+        governance_paths=sorted(governance),
+        template_paths=sorted(templates),
+        touched=out.touched,
+    )
 
 
-def requests_matching(repo: git.Repo, commit: str, key: str, values: Iterable[str]) -> list[str]:
-    """Request files at `commit` with a line `<key>: <one of values>` (git grep: no file is parsed).
+def kinds_reached(found: Affected, catalogs: Iterable[Catalog]) -> set[str]:
+    """Kinds whose every request a template change reaches (judged by the base and the head catalog)."""
+    return {k for path in found.template_paths for c in catalogs for k in c.kinds_reached_by(path)}
 
-    `key` carries its indentation (`kind` for top-level, `  environment` for metadata).
-    """
+
+@dataclass(frozen=True)
+class PlatformReach:
+    """Which requests a platform.yaml change can re-render: all of them, or those of some environments."""
+
+    everything: bool = False
+    environments: frozenset[str] = frozenset()
+
+
+def platform_reach(found: Affected, old: Platform, new: Platform) -> PlatformReach:
+    if PLATFORM not in found.governance_paths:
+        return PlatformReach()
+    if (old.name_prefix, old.allowed_providers) != (new.name_prefix, new.allowed_providers):
+        return PlatformReach(everything=True)
+    envs = {e for e in new.environments if old.environments.get(e) != new.environments.get(e)}
+    return PlatformReach(environments=frozenset(envs))
+
+
+def grep_pattern(key: str, values: Iterable[str]) -> str | None:
+    """An extended regex for a request line `<key>: <one of values>` (`key` carries its indentation)."""
     values = set(values)
     if not values:
-        return []
+        return None
     alternatives = "|".join(re.escape(v) for v in sorted(values))
-    pattern = rf"^{key}:[[:space:]]*['\"]?({alternatives})['\"]?[[:space:]]*(#.*)?$"
-    try:
-        out = repo.git.grep("-l", "-E", pattern, commit, "--", f"{REQUESTS}/")
-    except git.GitCommandError as e:
-        if e.status == 1:  # no match
-            return []
-        raise
-    return sorted(line.split(":", 1)[1] for line in out.splitlines() if ":" in line)
+    return rf"^{key}:[[:space:]]*['\"]?({alternatives})['\"]?[[:space:]]*(#.*)?$"
+
+
+def with_reach(found: Affected, paths: Iterable[str]) -> Affected:
+    """The stacks a platform change reaches without their request changing, added as template-changed."""
+    out = _Builder()
+    out.touched = dict(found.touched)
+    for path in sorted(set(paths)):
+        sid = request_id(path)
+        head_path = (out.touched.get(sid) or Touched(id=sid)).head_path or path
+        out.add(sid, "template-changed", head_path=head_path)
+    return found.model_copy(update={"touched": out.touched})
+
+
+def matrix(found: Affected, group_size: int = 25, max_groups: int = 256) -> dict[str, object]:
+    """GitHub Actions matrix: stack groups, at most 256 jobs however big the change."""
+    ids = sorted(found.touched)
+    if not ids:
+        return {"include": []}
+    size = max(group_size, -(-len(ids) // max_groups))
+    groups = [ids[i : i + size] for i in range(0, len(ids), size)]
+    return {"include": [{"group": f"{n + 1}/{len(groups)}", "stacks": " ".join(g)} for n, g in enumerate(groups)]}

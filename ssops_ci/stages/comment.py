@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 from importlib import resources
 from typing import Any
@@ -18,11 +17,14 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from ssops_ci import __version__
+from ssops_ci.model.apply import ApplyRun
 from ssops_ci.model.fmt import money
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.risk import TIERS, rank
+from ssops_ci.stages.decision import next_step
 
 MARKER = "<!-- ssops-ci:comment -->"
+APPLY_MARKER = "<!-- ssops-ci:apply -->"
 LIMIT = 65_536  # GitHub rejects longer comment bodies
 BUDGET = 64_000  # what we aim for, leaving room for the platform's own additions
 LEVELS = ("full", "compact", "minimal")
@@ -95,14 +97,24 @@ def mermaid_label(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-\[\] /:+~±−]", "_", text)
 
 
-def redact(text: str) -> str:
-    """Defence in depth: anything shaped like a credential never reaches the forge."""
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Defence in depth: anything shaped like a credential, or any of `secrets`, never reaches the forge."""
     for pattern in _SECRETS:
         text = pattern.sub("(redacted)", text)
-    token = os.environ.get("GITHUB_TOKEN")
-    if token and len(token) >= 8:
-        text = text.replace(token, "(redacted)")
+    for secret in secrets:
+        if len(secret) >= 8:
+            text = text.replace(secret, "(redacted)")
     return text
+
+
+def _next_step(r: Report, approved_by: list[str]) -> Markup:
+    """The decision's next step as the comment says it: what people wrote escaped, team mentions live."""
+    assert r.risk is not None and r.decision is not None
+    d = r.decision
+    text = next_step(
+        r.risk.tier, reviewers=d.required_reviewers, blocked_by=d.blocked_by, approved_by=approved_by, text=escape
+    )
+    return Markup(text)  # noqa: S704 - every part people wrote went through escape()
 
 
 def _environment() -> Environment:
@@ -155,6 +167,7 @@ def render(
         "report_url": report_url,
         "tiers": TIERS,
         "approved_by": approved_by or [],
+        "next_step": _next_step(report, approved_by or []) if report.risk and report.decision else "",
     }
     body = ""
     for level in LEVELS:
@@ -176,8 +189,6 @@ def render(
 _APPLY = _ENV.from_string(resources.files("ssops_ci.stages").joinpath("apply.md.j2").read_text(encoding="utf-8"))
 
 
-def apply_comment(result: Any) -> str:
+def apply_comment(result: ApplyRun) -> str:
     """The apply result on the merged pull request (its own sticky comment)."""
-    from ssops_ci.app.apply import APPLY_MARKER
-
     return redact(_APPLY.render(run=result, marker=Markup(APPLY_MARKER), version=__version__))  # noqa: S704

@@ -7,33 +7,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ssops_ci.config.catalog import Catalog
-from ssops_ci.config.policies import GUARDRAILS, Guardrails, ParamRule, Quota
+from ssops_ci.config.guardrails import Guardrails, ParamRule, Quota
 from ssops_ci.model.change import ResourceChange
 from ssops_ci.model.finding import Finding, Severity
 from ssops_ci.model.fmt import money
-from ssops_ci.model.problems import Problem
-from ssops_ci.stages.validate import Request
-
-
-def check_rules_against_catalog(g: Guardrails, catalog: Catalog) -> list[Problem]:
-    """A rule naming a kind or parameter that does not exist would silently never fire."""
-    problems = []
-    for scope, kinds in g.parameters.items():
-        for kind, params in kinds.items():
-            decl = catalog.get(kind)
-            if decl is None:
-                problems.append(Problem(GUARDRAILS, 1, 1, f"parameters.{scope}.{kind}: no such kind in templates/"))
-                continue
-            for param in params:
-                if param not in decl.spec.parameters:
-                    problems.append(
-                        Problem(GUARDRAILS, 1, 1, f"parameters.{scope}.{kind}.{param}: {kind} has no such parameter")
-                    )
-    for q in g.quotas:
-        if catalog.get(q.kind) is None:
-            problems.append(Problem(GUARDRAILS, 1, 1, f"quotas: no such kind {q.kind} in templates/"))
-    return problems
+from ssops_ci.model.layout import GUARDRAILS
+from ssops_ci.model.request import Request
 
 
 def shown(value: Any) -> str:

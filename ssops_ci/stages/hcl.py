@@ -58,10 +58,8 @@ def quote(text: str) -> str:
     return f'"{body}"'
 
 
-def literal(value: Any) -> str:
-    """Jinja finalize hook: any value becomes exactly one HCL literal."""
-    if isinstance(value, Raw):
-        return value.text
+def _scalar(value: Any) -> str | None:
+    """The HCL literal of a scalar; None for anything that is not one."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -76,6 +74,16 @@ def literal(value: Any) -> str:
         return quote(value)
     if isinstance(value, dt.date):
         return quote(value.isoformat())
+    return None
+
+
+def literal(value: Any) -> str:
+    """Jinja finalize hook: any value becomes exactly one HCL literal."""
+    if isinstance(value, Raw):
+        return value.text
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
     if isinstance(value, list | tuple):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, Mapping):
@@ -114,8 +122,3 @@ def hcl_object(mapping: Mapping[str, Any], indent: int = 0) -> Raw:
         lines.append(f"{pad}{key.ljust(width)} = {literal(value)}")
     lines.append(" " * indent + "}")
     return Raw("\n".join(lines), inline_value=dict(mapping))
-
-
-def nfc(text: str) -> str:
-    """HCL stores string literals NFC-normalised; we normalise first so what we show is what it keeps."""
-    return unicodedata.normalize("NFC", text)

@@ -8,47 +8,9 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from pydantic import BaseModel, Field
+from ssops_ci.model.metrics import TIERS, Lead, Metrics, PrStory
 
-TIERS = ("low", "medium", "high", "blocked")
-
-
-class PrStory(BaseModel):
-    pr: int
-    title: str = ""
-    author: str = ""
-    opened: str | None = None
-    merged: str | None = None
-    applied: str | None = None
-    tier: str | None = None  # at merge, or the latest
-    no_human: bool = False
-    required: list[str] = Field(default_factory=list)
-    missing: list[str] = Field(default_factory=list)
-    blocking_checks: list[str] = Field(default_factory=list)
-    team_deltas: dict[str, float] = Field(default_factory=dict)
-    merge_sha: str | None = None
-    apply_failed: bool = False
-
-
-class Lead(BaseModel):
-    count: int
-    median_hours: float | None
-    p90_hours: float | None
-
-
-class Metrics(BaseModel):
-    since: str | None = None
-    prs: int
-    merged: int
-    applied: int
-    no_human_share: float | None
-    lead_to_merge: dict[str, Lead]
-    lead_to_apply: dict[str, Lead]
-    denials: list[tuple[str, int]]
-    cost_added: dict[str, float]
-    waiting: list[dict[str, Any]]
-    apply_failures: int
-    stories: list[PrStory]
+PR_EVENTS = ("open", "evaluate", "review", "merge")
 
 
 def _t(value: str) -> dt.datetime:
@@ -67,38 +29,52 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
+def _judged(s: PrStory, e: dict[str, Any]) -> None:
+    """An evaluation or review before the merge: the tier and what it waited on, as of then."""
+    s.tier = e.get("tier")
+    s.required = e.get("required", s.required)
+    s.missing = e.get("missing", s.required if e["event"] == "evaluate" else s.missing)
+    s.blocking_checks = sorted(set(s.blocking_checks) | set(e.get("blocking_checks", [])))
+    s.team_deltas = e.get("team_deltas", s.team_deltas)
+    s.no_human = bool(e.get("auto_merge"))
+
+
+def _tell(s: PrStory, e: dict[str, Any]) -> None:
+    kind = e["event"]
+    if kind in ("open", "evaluate") and s.opened is None:
+        s.opened = e["time"]
+        s.author = e.get("actor", "")
+    s.title = e.get("title") or s.title
+    if kind in ("evaluate", "review") and s.merged is None:
+        _judged(s, e)
+    if kind == "merge" and e.get("merged"):
+        s.merged, s.merge_sha = e["time"], e.get("merge_sha")
+
+
+def _applies(events: list[dict[str, Any]]) -> tuple[dict[str, str], set[str]]:
+    """When each merge commit was first applied, and which ones failed to apply."""
+    applied: dict[str, str] = {}
+    failed: set[str] = set()
+    for e in events:
+        if e["event"] == "apply-done" and e.get("sha"):
+            if e.get("ok"):
+                applied.setdefault(e["sha"], e["time"])
+            else:
+                failed.add(e["sha"])
+    return applied, failed
+
+
 def stories(events: list[dict[str, Any]]) -> dict[int, PrStory]:
     by_pr: dict[int, PrStory] = {}
-    applied_shas: dict[str, str] = {}
-    failed_shas: set[str] = set()
-    for e in sorted(events, key=lambda e: e["time"]):
-        kind = e["event"]
-        if kind == "apply-done" and e.get("sha"):
-            if e.get("ok"):
-                applied_shas.setdefault(e["sha"], e["time"])
-            else:
-                failed_shas.add(e["sha"])
-        pr = e.get("pr")
-        if pr is None or kind not in ("open", "evaluate", "review", "merge"):
-            continue
-        s = by_pr.setdefault(int(pr), PrStory(pr=int(pr)))
-        if kind in ("open", "evaluate") and s.opened is None:
-            s.opened = e["time"]
-            s.author = e.get("actor", "")
-        s.title = e.get("title") or s.title
-        if kind in ("evaluate", "review") and s.merged is None:
-            s.tier = e.get("tier")
-            s.required = e.get("required", s.required)
-            s.missing = e.get("missing", s.required if kind == "evaluate" else s.missing)
-            s.blocking_checks = sorted(set(s.blocking_checks) | set(e.get("blocking_checks", [])))
-            s.team_deltas = e.get("team_deltas", s.team_deltas)
-            s.no_human = bool(e.get("auto_merge"))
-        if kind == "merge" and e.get("merged"):
-            s.merged, s.merge_sha = e["time"], e.get("merge_sha")
+    ordered = sorted(events, key=lambda e: e["time"])
+    for e in ordered:
+        if e.get("pr") is not None and e["event"] in PR_EVENTS:
+            _tell(by_pr.setdefault(int(e["pr"]), PrStory(pr=int(e["pr"]))), e)
+    applied, failed = _applies(ordered)
     for s in by_pr.values():
         if s.merge_sha:
-            s.applied = applied_shas.get(s.merge_sha)
-            s.apply_failed = s.merge_sha in failed_shas and s.applied is None
+            s.applied = applied.get(s.merge_sha)
+            s.apply_failed = s.merge_sha in failed and s.applied is None
     return by_pr
 
 
@@ -112,38 +88,44 @@ def _lead(stories_: list[PrStory], until: str) -> dict[str, Lead]:
             for h in [_hours(s.opened, getattr(s, until))]
             if h is not None
         ]
+        p90 = percentile(hours, 90)
         out[tier] = Lead(
             count=len(hours),
             median_hours=round(statistics.median(hours), 6) if hours else None,
-            p90_hours=round(p, 6) if (p := percentile(hours, 90)) is not None else None,
+            p90_hours=round(p90, 6) if p90 is not None else None,
         )
     return out
 
 
-def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metrics:
-    all_stories = stories(events)
-    chosen = [s for s in all_stories.values() if s.opened and (since is None or _t(s.opened).date() >= since)]
-    merged = [s for s in chosen if s.merged]
-    denials: Counter[str] = Counter()
-    for s in chosen:
-        denials.update(set(s.blocking_checks))  # once per PR, however often it was re-evaluated
+def _waiting_on(s: PrStory) -> str:
+    if s.tier == "blocked":
+        # what the author edits (guardrails on their request) before what checkov says of the output
+        checks = sorted(s.blocking_checks, key=lambda c: (c.startswith("CKV"), c))
+        return f"the author ({s.author}) to fix {', '.join(checks[:3]) or 'the findings'}"
+    if s.tier in ("medium", "high"):
+        return " and ".join(s.missing or s.required) or "a reviewer"
+    return "required checks"
+
+
+def _cost_added(merged: list[PrStory]) -> dict[str, float]:
     cost: defaultdict[str, float] = defaultdict(float)
     for s in merged:
         for team, delta in s.team_deltas.items():
             cost[team] = round(cost[team] + delta, 2)
-    waiting = []
-    for s in sorted(chosen, key=lambda s: s.pr):
-        if s.merged:
-            continue
-        if s.tier == "blocked":
-            # what the author edits (guardrails on their request) before what checkov says of the output
-            checks = sorted(s.blocking_checks, key=lambda c: (c.startswith("CKV"), c))
-            who = f"the author ({s.author}) to fix {', '.join(checks[:3]) or 'the findings'}"
-        elif s.tier in ("medium", "high"):
-            who = " and ".join(s.missing or s.required) or "a reviewer"
-        else:
-            who = "required checks"
-        waiting.append({"pr": s.pr, "title": s.title, "tier": s.tier, "since": s.opened, "waiting_on": who})
+    return dict(sorted(cost.items()))
+
+
+def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metrics:
+    chosen = [s for s in stories(events).values() if s.opened and (since is None or _t(s.opened).date() >= since)]
+    merged = [s for s in chosen if s.merged]
+    denials: Counter[str] = Counter()
+    for s in chosen:
+        denials.update(set(s.blocking_checks))  # once per PR, however often it was re-evaluated
+    waiting = [
+        {"pr": s.pr, "title": s.title, "tier": s.tier, "since": s.opened, "waiting_on": _waiting_on(s)}
+        for s in sorted(chosen, key=lambda s: s.pr)
+        if not s.merged
+    ]
     return Metrics(
         since=since.isoformat() if since else None,
         prs=len(chosen),
@@ -153,7 +135,7 @@ def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metri
         lead_to_merge=_lead(merged, "merged"),
         lead_to_apply=_lead([s for s in merged if s.applied], "applied"),
         denials=sorted(denials.items(), key=lambda kv: (-kv[1], kv[0])),
-        cost_added=dict(sorted(cost.items())),
+        cost_added=_cost_added(merged),
         waiting=waiting,
         apply_failures=sum(1 for s in merged if s.apply_failed),
         stories=sorted(chosen, key=lambda s: s.pr),

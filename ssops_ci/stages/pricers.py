@@ -8,33 +8,11 @@ cannot be known says so instead of counting as $0.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-from pydantic import BaseModel
 
 from ssops_ci.config.pricing import HOURS_PER_MONTH, PriceBook
 from ssops_ci.model.change import MASK, UNKNOWN
-
-
-class Component(BaseModel):
-    name: str
-    unit: str
-    quantity: float | None  # None: depends on usage or on values only known after apply
-    unit_price: float | None  # None: which price applies is itself known only after apply
-    monthly_cost: float | None
-    usage: str | None = None  # the assumption that produced the quantity, shown next to it
-    source: str
-
-
-@dataclass(frozen=True)
-class Usage:
-    value: float
-    origin: str  # "template default" or "request spec.usage"
-
-    def label(self, key: str) -> str:
-        shown = f"{self.value:,.0f}" if float(self.value).is_integer() else f"{self.value:,g}"
-        return f"{key} = {shown} ({self.origin})"
+from ssops_ci.model.cost import Component, Usage
 
 
 def _known(v: Any) -> bool:

@@ -24,13 +24,15 @@ from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyn
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import BaseLoader
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from pydantic import BaseModel, ConfigDict
 
-from ssops_ci.config.catalog import ROOT, Catalog, Kind
+from ssops_ci.config.catalog import Catalog, Kind
 from ssops_ci.config.platform import Platform
+from ssops_ci.model.layout import TEMPLATES
 from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.model.request import Request
+from ssops_ci.model.stack import Resource, Stack
 from ssops_ci.stages import hcl
-from ssops_ci.stages.validate import Request
+from ssops_ci.stages.blocks import normalise, refused, resources
 
 GENERATOR = "ssops-ci"
 CHECKSUM_RE = re.compile(r"^# checksum: sha256:([0-9a-f]{64})\n", re.M)
@@ -38,44 +40,15 @@ _PLACEHOLDER = re.compile(r"__ssops_(\d+)__")
 # Inside an expression the parser shows a placeholder quoted either way ("x" or, within
 # jsonencode/maps, 'x'); the whole quoted token stands for the value.
 _QUOTED_PLACEHOLDER = re.compile(r"""(["']?)__ssops_(\d+)__\1""")
-_BLOCK_HEAD = re.compile(r'^(resource|data|module)\s+"?([A-Za-z0-9_-]+)"?(?:\s+"?([A-Za-z0-9_-]+)"?)?\s*\{', re.M)
 _values: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("ssops_render_values")
-
-
-class Resource(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    address: str
-    type: str
-    mode: str  # managed | data | module
-    file: str
-    line: int
-    attrs: dict[str, Any]
-
-
-class Stack(BaseModel):
-    """The second stage: one request's Terraform, plus its parsed resources."""
-
-    model_config = ConfigDict(frozen=True)
-    id: str
-    request: str
-    kind: str
-    template_version: str
-    team: str
-    environment: str
-    dir: str
-    files: dict[str, str]  # file name -> full text, header included
-    resources: list[Resource]
-    locals: dict[str, Any] = {}
-
-    def paths(self) -> dict[str, str]:
-        return {f"{self.dir}/{name}": text for name, text in self.files.items()}
+HEADER_LINES = 4
 
 
 def header(req: Request, kind: Kind, body: str) -> str:
     digest = hashlib.sha256(body.encode()).hexdigest()
     return (
         f"# Rendered by {GENERATOR} from {req.path} with {kind.name}@{kind.spec.version} "
-        f"({ROOT}/{kind.folder}).\n"
+        f"({TEMPLATES}/{kind.folder}).\n"
         f"# Do not edit: change the request or the template and run `ssops-ci render`.\n"
         f"# checksum: sha256:{digest}\n\n"
     )
@@ -103,7 +76,7 @@ class _Loader(BaseLoader):
         if template not in self.sources:
             raise TemplateNotFound(template)
         # The template name doubles as the "file name" so tracebacks point into templates/.
-        return self.sources[template], f"{ROOT}/{template}", lambda: True
+        return self.sources[template], f"{TEMPLATES}/{template}", lambda: True
 
 
 def _real_finalize(value: Any) -> str:
@@ -144,9 +117,22 @@ class _Shape:
 
 
 @dataclass
+class _File:
+    """One rendered output file, with what parsing its skeleton found."""
+
+    name: str
+    text: str
+    resources: list[Resource]
+    locals: dict[str, Any]
+
+
+@dataclass
 class Renderer:
     catalog: Catalog
     platform: Platform
+    # Which providers a stack may require; by default the platform's own list. A head revision's stacks
+    # are rendered with the base's list: a PR must not allow itself a provider binary and have CI run it.
+    allowed_providers: list[str] | None = None
     _shapes: dict[str, _Shape] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -155,6 +141,8 @@ class Renderer:
             sources.update(kind.sources)
         self._real = _environment(sources, _real_finalize)
         self._skel = _environment(sources, _skeleton_finalize)
+        if self.allowed_providers is None:
+            self.allowed_providers = self.platform.allowed_providers
 
     def context(self, req: Request, kind: Kind) -> dict[str, Any]:
         env = self.platform.environments[req.environment]  # type: ignore[index]
@@ -192,53 +180,14 @@ class Renderer:
         if kind is None:
             raise InputError([Problem(req.path, 1, 1, f"kind {req.kind} is not in the catalog")])
         ctx = self.context(req, kind)
-        slug = ctx["request"]["slug"]
-        if len(slug) > kind.spec.max_name_length:
-            line, col = req.position("metadata.name")
-            raise InputError(
-                [
-                    Problem(
-                        req.path,
-                        line,
-                        col,
-                        f"metadata.name: the {kind.name} would be named '{slug}' ({len(slug)} characters) "
-                        f"but AWS allows {kind.spec.max_name_length}; "
-                        f"shorten the name by {len(slug) - kind.spec.max_name_length}",
-                    )
-                ]
-            )
-        files: dict[str, str] = {}
-        resources: list[Resource] = []
-        locals_: dict[str, Any] = {}
+        _check_name_length(req, kind, ctx["request"]["slug"])
+        rendered: list[_File] = []
         problems: list[Problem] = []
         for name in kind.outputs:
-            out_name = posixpath.basename(name).removesuffix(".j2")
-            rel_path = f"{req.rendered_dir}/{out_name}"
             try:
-                body = self._real.get_template(name).render(ctx)
-                values: list[Any] = []
-                token = _values.set(values)
-                try:
-                    skeleton = self._skel.get_template(name).render(ctx)
-                finally:
-                    _values.reset(token)
-            except (TemplateError, SecurityError, TypeError, ValueError) as e:
-                problems.append(_template_problem(e, f"{ROOT}/{name}", req.path))
-                continue
-            shape = self._shape(skeleton)
-            if shape.error:
-                problems.append(Problem(f"{ROOT}/{name}", 1, 1, f"rendering {req.path}: {shape.error}"))
-                continue
-            blocks = _fill(shape.blocks, values)
-            refusal = refused(blocks, req.rendered_dir, self.platform.allowed_providers)
-            if refusal:
-                problems.extend(Problem(f"{ROOT}/{name}", 1, 1, f"rendering {req.path}: {r}") for r in refusal)
-                continue
-            body = body.rstrip("\n") + "\n"
-            files[out_name] = header(req, kind, body) + body
-            resources.extend(_resources(blocks, body, rel_path, 4))
-            for group in blocks.get("locals", []):
-                locals_.update(normalise(group))
+                rendered.append(self._file(req, kind, name, ctx))
+            except InputError as e:
+                problems.extend(e.problems)
         if problems:
             raise InputError(problems)
         return Stack(
@@ -249,8 +198,40 @@ class Renderer:
             team=req.team,
             environment=req.environment,
             dir=req.rendered_dir,
-            files=files,
-            resources=resources,
+            files={f.name: f.text for f in rendered},
+            resources=[r for f in rendered for r in f.resources],
+            locals={k: v for f in rendered for k, v in f.locals.items()},
+        )
+
+    def _file(self, req: Request, kind: Kind, name: str, ctx: dict[str, Any]) -> _File:
+        """One template rendered for real and as a skeleton, its structure checked."""
+        out_name = posixpath.basename(name).removesuffix(".j2")
+        template_path = f"{TEMPLATES}/{name}"
+        try:
+            body = self._real.get_template(name).render(ctx)
+            values: list[Any] = []
+            token = _values.set(values)
+            try:
+                skeleton = self._skel.get_template(name).render(ctx)
+            finally:
+                _values.reset(token)
+        except (TemplateError, SecurityError, TypeError, ValueError) as e:
+            raise InputError([_template_problem(e, template_path, req.path)]) from None
+        shape = self._shape(skeleton)
+        if shape.error:
+            raise InputError([Problem(template_path, 1, 1, f"rendering {req.path}: {shape.error}")])
+        blocks = _fill(shape.blocks, values)
+        refusal = refused(blocks, req.rendered_dir, self.allowed_providers or [])
+        if refusal:
+            raise InputError([Problem(template_path, 1, 1, f"rendering {req.path}: {r}") for r in refusal])
+        body = body.rstrip("\n") + "\n"
+        locals_: dict[str, Any] = {}
+        for group in blocks.get("locals", []):
+            locals_.update(normalise(group))
+        return _File(
+            name=out_name,
+            text=header(req, kind, body) + body,
+            resources=resources(blocks, body, f"{req.rendered_dir}/{out_name}", HEADER_LINES),
             locals=locals_,
         )
 
@@ -266,13 +247,25 @@ class Renderer:
         return shape
 
 
+def _check_name_length(req: Request, kind: Kind, slug: str) -> None:
+    limit = kind.spec.max_name_length
+    if len(slug) <= limit:
+        return
+    line, col = req.position("metadata.name")
+    message = (
+        f"metadata.name: the {kind.name} would be named '{slug}' ({len(slug)} characters) "
+        f"but AWS allows {limit}; shorten the name by {len(slug) - limit}"
+    )
+    raise InputError([Problem(req.path, line, col, message)])
+
+
 def _template_problem(e: Exception, template_path: str, request_path: str) -> Problem:
     line = 1
     if isinstance(e, TemplateSyntaxError) and e.lineno:
         line, template_path = e.lineno, (e.filename or template_path)
     else:
         for frame in reversed(traceback.extract_tb(e.__traceback__)):
-            if frame.filename.startswith(ROOT + "/") and frame.lineno:
+            if frame.filename.startswith(TEMPLATES + "/") and frame.lineno:
                 template_path, line = frame.filename, frame.lineno
                 break
     return Problem(template_path, line, 1, f"rendering {request_path}: {type(e).__name__}: {e}")
@@ -292,76 +285,3 @@ def _fill(value: Any, values: list[Any]) -> Any:
     if isinstance(value, list):
         return [_fill(v, values) for v in value]
     return value
-
-
-def normalise(body: Any) -> Any:
-    """Undo the parser's habit of wrapping every attribute value in a one-item list."""
-    if isinstance(body, dict):
-        return {
-            k: normalise(v[0] if isinstance(v, list) and len(v) == 1 else v)
-            for k, v in body.items()
-            if k not in ("__start_line__", "__end_line__")
-        }
-    if isinstance(body, list):
-        return [normalise(v) for v in body]
-    return body
-
-
-def iter_blocks(blocks: dict[str, Any], kind: str) -> list[tuple[str, str, dict[str, Any]]]:
-    """(type, name, raw body) of every `resource`/`data` block; (name, name, body) for `module`."""
-    out = []
-    for group in blocks.get(kind, []):
-        for first, inner in group.items():
-            if kind == "module":
-                out.append((first, first, inner))
-                continue
-            for name, body in inner.items():
-                out.append((first, name, body))
-    return out
-
-
-def refused(blocks: dict[str, Any], stack_dir: str, allowed_providers: list[str]) -> list[str]:
-    """Constructs a rendered stack may never contain, whatever the template says."""
-    out = []
-    for rtype, name, body in iter_blocks(blocks, "resource"):
-        if "provisioner" in body:
-            out.append(f"resource {rtype}.{name} has a provisioner block (provisioners run arbitrary commands)")
-    for dtype, name, _ in iter_blocks(blocks, "data"):
-        if dtype in ("external", "http"):
-            out.append(f"data source {dtype}.{name} is not allowed (it runs programs or fetches URLs)")
-    for name, _, body in iter_blocks(blocks, "module"):
-        source = normalise(body).get("source")
-        if not isinstance(source, str) or not source.startswith(("./", "../")):
-            out.append(f"module {name} must use a local source inside the repository (got {source!r})")
-            continue
-        target = posixpath.normpath(posixpath.join(stack_dir, source))
-        if target.startswith("..") or posixpath.isabs(target):
-            out.append(f"module {name} source {source!r} points outside the repository")
-    for tf in blocks.get("terraform", []):
-        for req_group in tf.get("required_providers", []):
-            for pname, spec in normalise(req_group).items():
-                src = spec.get("source", f"hashicorp/{pname}") if isinstance(spec, dict) else f"hashicorp/{pname}"
-                short = str(src).removeprefix("registry.terraform.io/").lower()
-                if short not in allowed_providers:
-                    out.append(f"provider {src!r} is not in policies/platform.yaml allowed_providers")
-    return out
-
-
-def _resources(blocks: dict[str, Any], body: str, path: str, header_lines: int) -> list[Resource]:
-    lines: dict[tuple[str, str, str], int] = {}
-    for m in _BLOCK_HEAD.finditer(body):
-        lines[(m.group(1), m.group(2), m.group(3) or m.group(2))] = body.count("\n", 0, m.start()) + 1 + header_lines
-    out = []
-    for mode, prefix in (("resource", ""), ("data", "data.")):
-        for rtype, name, raw in iter_blocks(blocks, mode):
-            out.append(
-                Resource(
-                    address=f"{prefix}{rtype}.{name}",
-                    type=rtype,
-                    mode="managed" if mode == "resource" else "data",
-                    file=path,
-                    line=lines.get((mode, rtype, name), 1),
-                    attrs=normalise(raw),
-                )
-            )
-    return out

@@ -1,24 +1,29 @@
 """The sixth stage: a tier and the reasons for it, per stack and for the pull request.
 
-Rules are data (policies/risk.yaml, from the base branch) over a fixed vocabulary
-of conditions, so the platform team can tune them without touching code.
+Rules are data (policies/risk.yaml, from the base branch) over a fixed vocabulary of
+conditions, so the platform team tunes them without touching code. One rule is built
+in: who opened the pull request. An author outside the owning team, or a fork, never
+gets a low tier, whatever the other rules say.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ssops_ci.config.risk_rules import RiskRules, When
+from ssops_ci.config.risk_rules import PrWhen, RiskRules, When
 from ssops_ci.config.teams import Teams
 from ssops_ci.model.change import ResourceChange
 from ssops_ci.model.fmt import money
 from ssops_ci.model.report import Report, StackReport
-from ssops_ci.model.risk import Decision, Risk, Tier, rank
+from ssops_ci.model.risk import Author, Risk, Tier, rank
+
+POLICIES_INVALID = "the base branch's policies are invalid"
+Match = tuple[Tier, str, str]  # tier, reason, rule id
 
 
 def _stack_facts(s: StackReport) -> dict[str, Any]:
-    blocking = [f for f in s.findings if f.blocking]
     cost = s.cost
+    blocking = {f.check_id for f in s.blocking}
     return {
         "stack": s.id,
         "kind": s.kind,
@@ -26,8 +31,8 @@ def _stack_facts(s: StackReport) -> dict[str, Any]:
         "team": s.team,
         "reason": s.reason,
         "error": (s.error or "").splitlines()[0] if s.error else "",
-        "blocking_count": len(blocking),
-        "blocking_checks": ", ".join(sorted({f.check_id for f in blocking})) or "none",
+        "blocking_count": len(s.blocking),
+        "blocking_checks": ", ".join(sorted(blocking)) or "none",
         "waived_checks": ", ".join(sorted({f.check_id for f in s.findings if f.waived})) or "none",
         "monthly_delta": money(cost.monthly_delta, signed=True) if cost else "unknown",
         "monthly_before": money(cost.monthly_before) if cost else "unknown",
@@ -44,6 +49,27 @@ def _grows_by(s: StackReport, percent: float) -> bool:
     return cost.monthly_before == 0 or cost.monthly_delta / cost.monthly_before * 100 > percent
 
 
+def _unset_or(condition: object, holds: bool) -> bool:
+    return condition is None or holds
+
+
+def _stack_holds(w: When, s: StackReport) -> bool:
+    cost = s.cost
+    return all(
+        (
+            _unset_or(w.status, s.status == w.status),
+            _unset_or(w.blocking_findings, bool(s.blocking) == w.blocking_findings),
+            _unset_or(w.drift, bool(s.drift) == w.drift),
+            _unset_or(w.environments, s.environment in (w.environments or [])),
+            _unset_or(w.kinds, s.kind in (w.kinds or [])),
+            _unset_or(w.reasons, bool(set(s.reasons) & set(w.reasons or []))),
+            _unset_or(w.waivers, s.needs_platform_approval == w.waivers),
+            _unset_or(w.monthly_delta_over, cost is not None and cost.monthly_delta > (w.monthly_delta_over or 0)),
+            _unset_or(w.monthly_delta_percent_over, _grows_by(s, w.monthly_delta_percent_over or 0)),
+        )
+    )
+
+
 def _change_matches(w: When, c: ResourceChange) -> bool:
     if w.actions is not None and c.action not in w.actions:
         return False
@@ -52,27 +78,7 @@ def _change_matches(w: When, c: ResourceChange) -> bool:
 
 def _matches(w: When, s: StackReport) -> list[ResourceChange | None] | None:
     """None when the rule does not match; else the changes it matched (or [None] for stack-level rules)."""
-    cost = s.cost
-    checks = [
-        w.status is None or s.status == w.status,
-        w.blocking_findings is None or any(f.blocking for f in s.findings) == w.blocking_findings,
-        w.drift is None or bool(s.drift) == w.drift,
-        w.environments is None or s.environment in w.environments,
-        w.kinds is None or s.kind in w.kinds,
-        w.reasons is None or bool(set(s.reasons) & set(w.reasons)),
-        w.waivers is None or (s.needs_platform_approval == w.waivers),
-        w.monthly_delta_over is None or (cost is not None and cost.monthly_delta > w.monthly_delta_over),
-        w.monthly_delta_percent_over is None
-        or (
-            cost is not None
-            and cost.monthly_delta > 0
-            and (
-                cost.monthly_before == 0
-                or cost.monthly_delta / cost.monthly_before * 100 > w.monthly_delta_percent_over
-            )
-        ),
-    ]
-    if not all(checks):
+    if not _stack_holds(w, s):
         return None
     if w.actions is None and w.holds_data is None:
         return [None]
@@ -81,7 +87,7 @@ def _matches(w: When, s: StackReport) -> list[ResourceChange | None] | None:
 
 
 def assess_stack(s: StackReport, rules: RiskRules) -> Risk:
-    matched: list[tuple[Tier, str, str]] = []
+    matched: list[Match] = []
     facts = _stack_facts(s)
     for rule in rules.stack_rules:
         hits = _matches(rule.when, s)
@@ -97,13 +103,41 @@ def assess_stack(s: StackReport, rules: RiskRules) -> Risk:
     return Risk(tier=matched[0][0], reasons=[m[1] for m in matched], rules=[m[2] for m in matched])
 
 
-def assess(report: Report, rules: RiskRules) -> Risk:
-    """Fill `risk` on every stack and return the pull request's risk."""
-    tiers: list[tuple[Tier, str, str]] = []
-    for s in report.stacks:
-        s.risk = assess_stack(s, rules)
-        if s.risk.tier != "low":
-            tiers.extend((s.risk.tier, r, rid) for r, rid in zip(s.risk.reasons, s.risk.rules, strict=False))
+def _outsider(s: StackReport, author: Author, teams: Teams) -> str | None:
+    """Why who opened the pull request keeps this stack from merging by itself, if they do."""
+    member_of = set(teams.teams_of(author.login))
+    if author.is_fork:
+        return f"{s.id}: the pull request comes from a fork"
+    if not member_of:
+        return f"{s.id}: the author {author.login} is not in any team in policies/teams.yaml"
+    if s.team not in member_of and teams.platform_team not in member_of:
+        return f"{s.id}: the author {author.login} is not a member of the owning team {s.team}"
+    return None
+
+
+def author_rule(s: StackReport, risk: Risk, author: Author | None, teams: Teams | None) -> Risk:
+    """Outsiders, other teams' members and forks never merge without the owning team: low becomes medium."""
+    if risk.tier != "low" or author is None or teams is None:
+        return risk
+    why = _outsider(s, author, teams)
+    if why is None:
+        return risk
+    kept = risk.reasons if risk.rules else []  # "nothing matched a risk rule" is no longer true
+    return Risk(tier="medium", reasons=[why, *kept], rules=["author", *risk.rules])
+
+
+def _pr_holds(w: PrWhen, report: Report, reach: int, delta: float) -> bool:
+    return all(
+        (
+            _unset_or(w.governance, bool(report.governance_paths) == w.governance),
+            _unset_or(w.template_reach_over, reach > (w.template_reach_over or 0)),
+            _unset_or(w.stacks_over, len(report.stacks) > (w.stacks_over or 0)),
+            _unset_or(w.monthly_delta_over, delta > (w.monthly_delta_over or 0)),
+        )
+    )
+
+
+def _pr_matches(report: Report, rules: RiskRules) -> list[Match]:
     reach = sum(1 for s in report.stacks if s.reason == "template-changed")
     delta = report.cost.monthly_delta if report.cost else 0.0
     facts = {
@@ -112,65 +146,51 @@ def assess(report: Report, rules: RiskRules) -> Risk:
         "stacks": len(report.stacks),
         "monthly_delta": money(delta, signed=True),
     }
-    for rule in rules.pr_rules:
-        w = rule.when
-        if (
-            (w.governance is None or bool(report.governance_paths) == w.governance)
-            and (w.template_reach_over is None or reach > w.template_reach_over)
-            and (w.stacks_over is None or len(report.stacks) > w.stacks_over)
-            and (w.monthly_delta_over is None or delta > w.monthly_delta_over)
-        ):
-            tiers.append((rule.tier, rule.reason.format(**facts), rule.id))
+    return [
+        (rule.tier, rule.reason.format(**facts), rule.id)
+        for rule in rules.pr_rules
+        if _pr_holds(rule.when, report, reach, delta)
+    ]
+
+
+def assess_pr(report: Report, rules: RiskRules) -> Risk:
+    """The pull request's tier: the highest of its stacks and of the pull-request rules."""
+    tiers: list[Match] = [
+        (s.risk.tier, r, rid)
+        for s in report.stacks
+        if s.risk and s.risk.tier != "low"
+        for r, rid in zip(s.risk.reasons, s.risk.rules, strict=False)
+    ]
+    tiers += _pr_matches(report, rules)
     if report.policy_errors:
-        tiers.append(("blocked", "the base branch's policies are invalid", "policy-error"))
+        tiers.append(("blocked", POLICIES_INVALID, "policy-error"))
     if not tiers:
         return Risk(tier="low", reasons=["every change is low risk"])
     tiers.sort(key=lambda t: -rank(t[0]))
-    top = tiers[0][0]
-    return Risk(tier=top, reasons=[t[1] for t in tiers], rules=sorted({t[2] for t in tiers}))
+    return Risk(tier=tiers[0][0], reasons=[t[1] for t in tiers], rules=sorted({t[2] for t in tiers}))
 
 
-def decide(report: Report, risk: Risk, teams: Teams) -> Decision:
-    """Who has to act next, in one sentence, from the pull request's tier."""
-    if risk.tier == "blocked":
-        found = []
-        for s in report.stacks:
-            for f in s.findings:
-                if f.blocking:
-                    where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.request)
-                    # What the developer edits (their request) first, generated files after.
-                    found.append((not (f.file or "").startswith("requests/"), f"{where}: {f.message}"))
-        items = [text for _, text in sorted(found, key=lambda x: x[0])]
-        for err in report.policy_errors:
-            items.append(err)
-        for s in report.stacks:
-            if s.status == "error" and not any(f.blocking for f in s.findings):
-                items.append(f"{s.request}: {(s.error or '').splitlines()[0]}")
-        first = items[0] if items else "the problems listed below"
-        more = f" (and {len(items) - 1} more below)" if len(items) > 1 else ""
-        return Decision(
-            auto_merge=False,
-            required_approvals=0,
-            next_step=f"Blocked: fix {first}{more}, then push again.",
-            blocked_by=items,
-        )
-    if risk.tier == "low":
-        return Decision(
-            auto_merge=True,
-            required_approvals=0,
-            next_step="Will merge and apply automatically once the other required checks pass; nobody needs to act.",
-        )
-    if risk.tier == "high":
-        owners = [teams.platform_team]
-    else:
-        owners = sorted({s.team for s in report.stacks if s.risk and s.risk.tier == "medium"})
-    mentions = [teams.teams[t].mention if t in teams.teams else f"@{teams.org}/{t}" for t in owners]
-    who = " and ".join(mentions)
-    label = " (the platform team)" if risk.tier == "high" else ""
-    return Decision(
-        auto_merge=False,
-        required_approvals=len(owners),
-        required_reviewers=mentions,
-        approver_teams=owners,
-        next_step=f"Needs approval from {who}{label} on this exact commit; it then merges and applies by itself.",
-    )
+def _fail_closed(report: Report, risk: Risk) -> Report:
+    """Without valid base policies nothing can merge: every stack and the pull request are blocked."""
+    stacks = [
+        s.model_copy(update={"risk": Risk(tier="blocked", reasons=[f"{s.id}: {POLICIES_INVALID}"])})
+        for s in report.stacks
+    ]
+    reasons = dict.fromkeys([POLICIES_INVALID, *risk.reasons])
+    return report.model_copy(update={"stacks": stacks, "risk": Risk(tier="blocked", reasons=list(reasons))})
+
+
+def _stack_risk(s: StackReport, rules: RiskRules | None, author: Author | None, teams: Teams | None) -> Risk:
+    if rules is None:
+        return assess_stack(s, RiskRules())
+    return author_rule(s, assess_stack(s, rules), author, teams)
+
+
+def assess(report: Report, rules: RiskRules | None, author: Author | None = None, teams: Teams | None = None) -> Report:
+    """Every stack's tier, then the pull request's. `rules` None: the base's policies are invalid."""
+    stacks = [s.model_copy(update={"risk": _stack_risk(s, rules, author, teams)}) for s in report.stacks]
+    assessed = report.model_copy(update={"stacks": stacks})
+    risk = assess_pr(assessed, rules or RiskRules())
+    if rules is None:
+        return _fail_closed(assessed, risk)
+    return assessed.model_copy(update={"risk": risk})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ssops_ci.config.catalog import ResourceType
 from ssops_ci.model.change import MASK, UNKNOWN, Action, AttrChange, ResourceChange
-from ssops_ci.ports import PlanError
+from ssops_ci.model.problems import PlanError
+from ssops_ci.model.stack import ResourceType
 
 ACTIONS: dict[tuple[str, ...], Action] = {
     ("no-op",): "no-op",
@@ -57,50 +57,73 @@ def _contains_true(tree: Any) -> bool:
     return False
 
 
-def _change(rc: dict[str, Any], types: dict[str, ResourceType]) -> ResourceChange | None:
+def _dict_or_none(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None
+
+
+class _Sides:
+    """A resource change's raw before/after, what is unknown until apply, and both sides masked."""
+
+    def __init__(self, change: dict[str, Any], action: Action, decl: ResourceType) -> None:
+        self.raw_b = _dict_or_none(change.get("before"))
+        self.raw_a = _dict_or_none(change.get("after"))
+        self.unknown = _dict_or_none(change.get("after_unknown")) or {}
+        declared = dict.fromkeys(decl.sensitive, True)
+        sens_b = {**(change.get("before_sensitive") or {}), **declared} if self.raw_b is not None else {}
+        has_after = self.raw_a is not None or bool(self.unknown)
+        sens_a = {**(change.get("after_sensitive") or {}), **declared} if has_after else {}
+        self.before = _mask(self.raw_b, sens_b) if self.raw_b is not None else None
+        shown_after = self.raw_a is not None or action != "delete"
+        self.after = _mask(_unknown(self.raw_a or {}, self.unknown), sens_a) if shown_after else None
+
+    def changed(self, action: Action) -> list[str]:
+        if action == "no-op":
+            return []
+        b, a = self.raw_b or {}, self.raw_a or {}
+        keys = sorted(set(b) | set(a) | {k for k, u in self.unknown.items() if _contains_true(u)})
+        unknown_after = action != "delete"
+        return [k for k in keys if b.get(k) != a.get(k) or (unknown_after and _contains_true(self.unknown.get(k)))]
+
+
+def _replaced_because(rc: dict[str, Any], change: dict[str, Any], changed: list[str], decl: ResourceType) -> list[str]:
+    paths = change.get("replace_paths") or rc.get("replace_paths") or []
+    because = [".".join(str(p) for p in path) for path in paths if path]
+    if because:
+        return because
+    reason = rc.get("action_reason") or change.get("action_reason")
+    return [_REASONS[reason]] if reason in _REASONS else sorted(set(changed) & set(decl.force_new))
+
+
+def _action(rc: dict[str, Any]) -> Action | None:
+    """The change's action; None for what is not a change (data source reads)."""
     if rc.get("mode", "managed") != "managed":
-        return None  # data source reads are not changes
-    change = rc["change"]
-    actions = tuple(change["actions"])
+        return None
+    actions = tuple(rc["change"]["actions"])
     if actions == ("read",):
         return None
     if actions not in ACTIONS:
         raise PlanError(f"{rc['address']}: unknown plan actions {list(actions)}")
-    action = ACTIONS[actions]
+    return ACTIONS[actions]
+
+
+def _change(rc: dict[str, Any], types: dict[str, ResourceType]) -> ResourceChange | None:
+    action = _action(rc)
+    if action is None:
+        return None
+    change = rc["change"]
     decl = types.get(rc["type"], ResourceType())
-    declared = dict.fromkeys(decl.sensitive, True)
-    raw_b = change.get("before") if isinstance(change.get("before"), dict) else None
-    raw_a = change.get("after") if isinstance(change.get("after"), dict) else None
-    unknown = change.get("after_unknown") or {}
-    unknown = unknown if isinstance(unknown, dict) else {}
-    sens_b = {**(change.get("before_sensitive") or {}), **declared} if raw_b is not None else {}
-    sens_a = {**(change.get("after_sensitive") or {}), **declared} if raw_a is not None or unknown else {}
-    before = _mask(raw_b, sens_b) if raw_b is not None else None
-    after = _mask(_unknown(raw_a or {}, unknown), sens_a) if (raw_a is not None or action != "delete") else None
-    keys = sorted(set(raw_b or {}) | set(raw_a or {}) | {k for k, u in unknown.items() if _contains_true(u)})
-    changed = [
-        k
-        for k in keys
-        if (raw_b or {}).get(k) != (raw_a or {}).get(k) or (action != "delete" and _contains_true(unknown.get(k)))
-    ]
-    if action == "no-op":
-        changed = []
-    because: list[str] = []
-    if action == "replace":
-        paths = change.get("replace_paths") or rc.get("replace_paths") or []
-        because = [".".join(str(p) for p in path) for path in paths if path]
-        if not because:
-            reason = rc.get("action_reason") or change.get("action_reason")
-            because = [_REASONS[reason]] if reason in _REASONS else sorted(set(changed) & set(decl.force_new))
+    sides = _Sides(change, action, decl)
+    changed = sides.changed(action)
+    before, after = sides.before or {}, sides.after or {}
     return ResourceChange(
         address=rc["address"],
         type=rc["type"],
         action=action,
-        replace_because=because,
-        diff={k: AttrChange(before=(before or {}).get(k), after=(after or {}).get(k)) for k in changed},
+        replace_because=_replaced_because(rc, change, changed, decl) if action == "replace" else [],
+        diff={k: AttrChange(before=before.get(k), after=after.get(k)) for k in changed},
         holds_data=decl.holds_data,
-        before=before,
-        after=after,
+        before=sides.before,
+        after=sides.after,
     )
 
 

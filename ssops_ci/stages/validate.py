@@ -1,77 +1,33 @@
-"""Requests: `requests/<team>/<name>.yaml`, validated against the catalog and teams."""
+"""The first stage: request files -> validated Requests, checked against the catalog and teams."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ssops_ci import API_VERSION
-from ssops_ci.adapters.git import Tree
 from ssops_ci.config import yamlsrc
-from ssops_ci.config.catalog import NAME_RULE, Catalog, valid_name
+from ssops_ci.config.catalog import Catalog, Kind
 from ssops_ci.config.files import describe
 from ssops_ci.config.teams import Teams
+from ssops_ci.model.layout import REQUEST_SUFFIXES, REQUESTS
 from ssops_ci.model.problems import InputError, Problem
-
-ROOT = "requests"
-SUFFIXES = (".yaml", ".yml")
+from ssops_ci.model.request import NAME_RULE, Request, valid_name
 
 
-class Request(BaseModel):
-    """A validated request: the first stage of the pipeline."""
-
-    model_config = ConfigDict(frozen=True)
-    path: str
-    kind: str
-    name: str
-    team: str
-    environment: str
-    cost_center: str
-    description: str
-    spec: dict[str, Any]
-    waivers: list[Any]
-    positions: dict[str, tuple[int, int]] = {}  # dotted field -> (line, col), for findings on the request
-
-    @property
-    def stack_id(self) -> str:
-        return f"{self.team}/{self.name}"
-
-    def position(self, field: str) -> tuple[int, int]:
-        """Where `field` (dotted, e.g. spec.size) is in the file, or its closest parent."""
-        while field:
-            if field in self.positions:
-                return self.positions[field]
-            field = field.rpartition(".")[0]
-        return (1, 1)
-
-    @property
-    def rendered_dir(self) -> str:
-        return f"rendered/{self.team}/{self.name}"
-
-
-def stack_id_of_path(path: str) -> str | None:
-    """`requests/<team>/<name>.yaml` -> `team/name`; None for anything else."""
+def _location(path: str) -> tuple[str, str]:
+    """(team, name) from the file's path; InputError when it is not where requests live."""
     p = PurePosixPath(path)
-    if len(p.parts) != 3 or p.parts[0] != ROOT or p.suffix not in SUFFIXES:
-        return None
-    return f"{p.parts[1]}/{p.stem}"
-
-
-def is_request_path(path: str) -> bool:
-    return path.startswith(ROOT + "/") and path.endswith(SUFFIXES)
-
-
-def _path_problems(path: str) -> tuple[str, str] | Problem:
-    p = PurePosixPath(path)
-    if len(p.parts) != 3 or p.parts[0] != ROOT or p.suffix not in SUFFIXES:
-        return Problem(path, 1, 1, "requests live at requests/<team>/<name>.yaml; move the file there")
+    if len(p.parts) != 3 or p.parts[0] != REQUESTS or p.suffix not in REQUEST_SUFFIXES:
+        raise InputError([Problem(path, 1, 1, "requests live at requests/<team>/<name>.yaml; move the file there")])
     team, name = p.parts[1], p.stem
     for what, value in (("team folder", team), ("file name", name)):
         if not valid_name(value):
-            return Problem(path, 1, 1, f"{what} '{value}' must be {NAME_RULE}")
+            raise InputError([Problem(path, 1, 1, f"{what} '{value}' must be {NAME_RULE}")])
     return team, name
 
 
@@ -79,30 +35,27 @@ def _positions(doc: yamlsrc.Located) -> dict[str, tuple[int, int]]:
     return {".".join(str(x) for x in loc): pos for loc, pos in doc.values.items() if loc}
 
 
-def parse(path: str, data: bytes, catalog: Catalog, teams: Teams | None) -> Request:
-    """Validate one request file; raise InputError with every problem found in it."""
-    where = _path_problems(path)
-    if isinstance(where, Problem):
-        raise InputError([where])
-    team_dir, name_file = where
-    doc = yamlsrc.load(data, path)
+def _body(doc: yamlsrc.Located, catalog: Catalog) -> tuple[dict[str, Any], Kind]:
     body = doc.value
     if body is None:
-        raise InputError([Problem(path, 1, 1, "file is empty; run `ssops-ci new KIND ...` for a starter request")])
+        raise InputError([Problem(doc.path, 1, 1, "file is empty; run `ssops-ci new KIND ...` for a starter request")])
     if not isinstance(body, dict):
         raise InputError([doc.problem((), "a request is a mapping with apiVersion, kind, metadata and spec")])
     if body.get("apiVersion") != API_VERSION:
-        raise InputError(
-            [doc.problem(("apiVersion",), f"apiVersion must be '{API_VERSION}' (got {body.get('apiVersion')!r})")]
-        )
+        got = body.get("apiVersion")
+        raise InputError([doc.problem(("apiVersion",), f"apiVersion must be '{API_VERSION}' (got {got!r})")])
     kind = catalog.get(str(body.get("kind")))
     if kind is None:
         known = ", ".join(sorted(catalog.kinds)) or "(the catalog is empty)"
         raise InputError([doc.problem(("kind",), f"unknown kind {body.get('kind')!r}; known kinds: {known}")])
-    problems: list[Problem] = []
+    return body, kind
+
+
+def _validated(doc: yamlsrc.Located, body: dict[str, Any], kind: Kind) -> Any:
     try:
-        model = kind.request_model.model_validate(body)
+        return kind.request_model.model_validate(body)
     except ValidationError as e:
+        problems = []
         for err in e.errors(include_url=False):
             loc = tuple(err["loc"])
             msg = describe(err)
@@ -112,31 +65,33 @@ def parse(path: str, data: bytes, catalog: Catalog, teams: Teams | None) -> Requ
                     msg += f"; allowed here: {', '.join(allowed)}"
             problems.append(doc.problem(loc, msg, prefer_key=err["type"] in ("extra_forbidden", "missing")))
         raise InputError(problems) from None
-    meta = model.metadata  # type: ignore[attr-defined]
+
+
+def _placement(doc: yamlsrc.Located, meta: Any, where: tuple[str, str], teams: Teams | None) -> list[Problem]:
+    team_dir, name_file = where
+    problems = []
     if meta.team != team_dir:
-        problems.append(
-            doc.problem(
-                ("metadata", "team"),
-                f"metadata.team: '{meta.team}' does not match the folder '{team_dir}'; move the file or fix the team",
-            )
-        )
+        message = f"metadata.team: '{meta.team}' does not match the folder '{team_dir}'; move the file or fix the team"
+        problems.append(doc.problem(("metadata", "team"), message))
     if meta.name != name_file:
-        problems.append(
-            doc.problem(
-                ("metadata", "name"),
-                f"metadata.name: '{meta.name}' does not match the file name '{name_file}'; rename one of them",
-            )
-        )
+        message = f"metadata.name: '{meta.name}' does not match the file name '{name_file}'; rename one of them"
+        problems.append(doc.problem(("metadata", "name"), message))
     if teams is not None and meta.team not in teams.teams:
-        problems.append(
-            doc.problem(
-                ("metadata", "team"),
-                f"metadata.team: '{meta.team}' is not in policies/teams.yaml; ask the platform team to add it",
-            )
-        )
+        message = f"metadata.team: '{meta.team}' is not in policies/teams.yaml; ask the platform team to add it"
+        problems.append(doc.problem(("metadata", "team"), message))
+    return problems
+
+
+def parse(path: str, data: bytes, catalog: Catalog, teams: Teams | None) -> Request:
+    """Validate one request file; raise InputError with every problem found in it."""
+    where = _location(path)
+    doc = yamlsrc.load(data, path)
+    body, kind = _body(doc, catalog)
+    model = _validated(doc, body, kind)
+    meta = model.metadata
+    problems = _placement(doc, meta, where, teams)
     if problems:
         raise InputError(problems)
-    spec = model.spec.model_dump(mode="python")  # type: ignore[attr-defined]
     return Request(
         path=path,
         kind=kind.name,
@@ -145,7 +100,7 @@ def parse(path: str, data: bytes, catalog: Catalog, teams: Teams | None) -> Requ
         environment=meta.environment,
         cost_center=meta.costCenter,
         description=meta.description,
-        spec=spec,
+        spec=model.spec.model_dump(mode="python"),
         waivers=list(meta.waivers),
         positions=_positions(doc),
     )
@@ -174,44 +129,34 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 @dataclass
-class Loaded:
+class Validated:
     requests: list[Request] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     # request path -> its problems, so later stages can mark exactly that stack invalid
     invalid: dict[str, list[Problem]] = field(default_factory=dict)
 
+    def fail(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.invalid.setdefault(problem.path, []).append(problem)
 
-def request_paths(tree: Tree) -> list[str]:
-    """Every file under requests/ but dotfiles (.gitkeep): stray files are reported, not skipped."""
-    return [p for p in tree.files(ROOT) if not PurePosixPath(p).name.startswith(".")]
 
-
-def load_all(tree: Tree, catalog: Catalog, teams: Teams | None, paths: list[str] | None = None) -> Loaded:
-    """Validate requests (all of them by default); collisions between files are problems too."""
-    out = Loaded()
+def validate_all(files: Iterable[tuple[str, bytes | None]], catalog: Catalog, teams: Teams | None) -> Validated:
+    """Validate request files (path, bytes or None when missing); collisions between files are problems too."""
+    out = Validated()
     seen: dict[str, str] = {}
-    for path in request_paths(tree) if paths is None else paths:
-        data = tree.read(path)
+    for path, data in files:
         if data is None:
-            _fail(out, Problem(path, 1, 1, "file not found"))
+            out.fail(Problem(path, 1, 1, "file not found"))
             continue
         try:
             req = parse(path, data, catalog, teams)
         except InputError as e:
             for p in e.problems:
-                _fail(out, p)
+                out.fail(p)
             continue
         if req.stack_id in seen:
-            _fail(
-                out,
-                Problem(path, 1, 1, f"renders to the same stack rendered/{req.stack_id} as {seen[req.stack_id]}"),
-            )
+            out.fail(Problem(path, 1, 1, f"renders to the same stack rendered/{req.stack_id} as {seen[req.stack_id]}"))
             continue
         seen[req.stack_id] = path
         out.requests.append(req)
     return out
-
-
-def _fail(out: Loaded, problem: Problem) -> None:
-    out.problems.append(problem)
-    out.invalid.setdefault(problem.path, []).append(problem)

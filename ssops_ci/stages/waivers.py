@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ssops_ci.config.files import describe
-from ssops_ci.config.policies import WaiverPolicy
+from ssops_ci.config.guardrails import WaiverPolicy
 from ssops_ci.model.finding import Finding
-from ssops_ci.stages.validate import Request
+from ssops_ci.model.request import Request
 
 
 class Waiver(BaseModel):
@@ -48,66 +48,37 @@ def _finding(req: Request, stack: str, index: int, check_id: str, message: str, 
     )
 
 
+def _refusal(req: Request, stack: str, i: int, raw: object, policy: WaiverPolicy, today: dt.date) -> Finding | Waiver:
+    """The waiver at index `i`, or the blocking finding that says why it cannot be used."""
+    try:
+        w = Waiver.model_validate(raw)
+    except ValidationError as e:
+        detail = "; ".join(describe(err) for err in e.errors(include_url=False))
+        fix = "a waiver is {check: CHECK_ID, reason: why (15+ characters), expires: YYYY-MM-DD}"
+        return _finding(req, stack, i, "waiver.invalid", f"waiver #{i + 1} is malformed: {detail}", fix, True)
+    if w.expires < today:
+        fix = "fix the finding, or renew the waiver with a new date and the platform team's approval"
+        return _finding(req, stack, i, "waiver.expired", f"the waiver for {w.check} expired on {w.expires}", fix, True)
+    days = (w.expires - today).days
+    if days > policy.max_days:
+        message = f"the waiver for {w.check} runs {days} days; the limit is {policy.max_days}"
+        fix = f"set expires to {today + dt.timedelta(days=policy.max_days)} or earlier"
+        return _finding(req, stack, i, "waiver.invalid", message, fix, True)
+    if not policy.waivable(w.check):
+        fix = "fix the finding itself; this check has no exceptions"
+        return _finding(req, stack, i, "waiver.invalid", f"{w.check} cannot be waived", fix, True)
+    return w
+
+
 def apply(req: Request, stack: str, findings: list[Finding], policy: WaiverPolicy, today: dt.date) -> Outcome:
     valid: dict[str, tuple[int, Waiver]] = {}
     extra: list[Finding] = []
     for i, raw in enumerate(req.waivers):
-        try:
-            w = Waiver.model_validate(raw)
-        except ValidationError as e:
-            detail = "; ".join(describe(err) for err in e.errors(include_url=False))
-            extra.append(
-                _finding(
-                    req,
-                    stack,
-                    i,
-                    "waiver.invalid",
-                    f"waiver #{i + 1} is malformed: {detail}",
-                    "a waiver is {check: CHECK_ID, reason: why (15+ characters), expires: YYYY-MM-DD}",
-                    True,
-                )
-            )
-            continue
-        if w.expires < today:
-            extra.append(
-                _finding(
-                    req,
-                    stack,
-                    i,
-                    "waiver.expired",
-                    f"the waiver for {w.check} expired on {w.expires}",
-                    "fix the finding, or renew the waiver with a new date and the platform team's approval",
-                    True,
-                )
-            )
-            continue
-        if (w.expires - today).days > policy.max_days:
-            extra.append(
-                _finding(
-                    req,
-                    stack,
-                    i,
-                    "waiver.invalid",
-                    f"the waiver for {w.check} runs {(w.expires - today).days} days; the limit is {policy.max_days}",
-                    f"set expires to {today + dt.timedelta(days=policy.max_days)} or earlier",
-                    True,
-                )
-            )
-            continue
-        if not policy.waivable(w.check):
-            extra.append(
-                _finding(
-                    req,
-                    stack,
-                    i,
-                    "waiver.invalid",
-                    f"{w.check} cannot be waived",
-                    "fix the finding itself; this check has no exceptions",
-                    True,
-                )
-            )
-            continue
-        valid[w.check] = (i, w)
+        checked = _refusal(req, stack, i, raw, policy, today)
+        if isinstance(checked, Finding):
+            extra.append(checked)
+        else:
+            valid[checked.check] = (i, checked)
     out: list[Finding] = []
     used: dict[str, Waiver] = {}
     for f in findings:
@@ -119,15 +90,6 @@ def apply(req: Request, stack: str, findings: list[Finding], policy: WaiverPolic
             out.append(f)
     for check, (i, _) in valid.items():
         if check not in used:
-            extra.append(
-                _finding(
-                    req,
-                    stack,
-                    i,
-                    "waiver.unused",
-                    f"nothing fails {check} any more, so its waiver is unused",
-                    "remove the waiver",
-                    False,
-                )
-            )
+            message = f"nothing fails {check} any more, so its waiver is unused"
+            extra.append(_finding(req, stack, i, "waiver.unused", message, "remove the waiver", False))
     return Outcome(out + extra, list(used.values()))

@@ -8,8 +8,8 @@ from pathlib import Path
 import git
 
 from ssops_ci.adapters.github import GitHubForge
-from ssops_ci.app.pull_request import Loop
-from tests.conftest import Repo
+from ssops_ci.app.pull_request import PullRequests
+from tests.conftest import Repo, pull_requests
 from tests.github_double.server import GitHubDouble
 
 
@@ -38,9 +38,9 @@ class World:
         opts.update(kw)
         return GitHubForge("acme/ssops", **opts)  # type: ignore[arg-type]
 
-    def loop(self, **kw: object) -> Loop:
+    def loop(self, **kw: object) -> PullRequests:
         self.fetch()
-        return Loop(self.ci, self.forge(**kw))
+        return pull_requests(self.ci, self.forge(**kw))
 
     def branch_with(
         self, branch: str, files: dict[str, str], *, render: bool = True, remove: list[str] | None = None

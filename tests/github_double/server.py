@@ -83,6 +83,34 @@ def _too_long() -> dict[str, Any]:
     }
 
 
+NOT_FOUND = (404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+Reply = tuple[int, Any]
+# What a simple pull request (the answer to a review request) leaves out of a full one.
+_NOT_IN_SIMPLE_PR = {
+    "merged",
+    "mergeable",
+    "rebaseable",
+    "mergeable_state",
+    "merged_by",
+    "comments",
+    "review_comments",
+    "maintainer_can_modify",
+    "commits",
+    "additions",
+    "deletions",
+    "changed_files",
+}
+
+
+@dataclass
+class Call:
+    """One request to an operation: its path parameters, JSON body and the token's user."""
+
+    p: dict[str, str]
+    body: Any
+    user: str
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -388,171 +416,214 @@ class GitHubDouble:
     def _pr(self, params: dict[str, str], key: str = "pull_number") -> PR | None:
         return self.prs.get(int(params[key]))
 
+    # ------------------------------------------------------------------ operations, one handler each
+
     def _dispatch(self, method: str, t: str, p: dict[str, str], body: Any, user: str) -> tuple[int, Any]:
-        nf = (404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
         if (p.get("owner"), p.get("repo")) not in ((self.owner, self.name), (None, None)):
-            return nf
-        repo = "/repos/{owner}/{repo}"
-        if t == repo and method == "GET":
-            d = spec().example("full-repository-default-response")
-            d.update(
-                name=self.name,
-                full_name=f"{self.owner}/{self.name}",
-                default_branch="main",
-                url=self._repo_url(),
-                language="HCL",
-                fork=False,
-            )
-            for fork_only in ("source", "parent"):  # the example is a fork whose source lacks `language`
-                d.pop(fork_only, None)
-            return 200, d
-        if t == f"{repo}/branches/{{branch}}":
-            try:
-                sha = self.sha(p["branch"])
-            except git.GitCommandError:
-                return nf
-            d = spec().example("branch-get")
-            d.update(name=p["branch"], protected=self.protected)
-            d["commit"]["sha"] = sha
-            d["protection"]["enabled"] = self.protected
-            d["protection"]["required_status_checks"]["contexts"] = list(self.required_contexts)
-            return 200, d
-        if t == f"{repo}/pulls/{{pull_number}}":
-            pr = self._pr(p)
-            return (200, self._pr_json(pr)) if pr else nf
-        if t.startswith(f"{repo}/issues/{{issue_number}}"):
-            pr = self._pr(p, "issue_number")
-            if pr is None:
-                return nf
-            if t.endswith("/comments"):
-                if method == "POST" and len(body["body"]) > 65_536:
-                    return 422, _too_long()
-                if method == "GET":
-                    return 200, [self._comment(cid) for cid, c in self.comments.items() if c["issue"] == pr.number]
-                cid = next(self._ids)
-                self.comments[cid] = {"issue": pr.number, "body": body["body"], "user": user}
-                return 201, self._comment(cid)
-            if t.endswith("/labels"):
-                if method == "POST":
-                    names = body if isinstance(body, list) else body.get("labels", [])
-                    for n in names:
-                        n = n["name"] if isinstance(n, dict) else n
-                        if n not in pr.labels:
-                            pr.labels.append(n)
-                return 200, [self._label(lb) for lb in pr.labels]
-            if t.endswith("/labels/{name}"):
-                if p["name"] not in pr.labels:
-                    return 404, {"message": "Label does not exist", "documentation_url": "https://docs.github.com/rest"}
-                pr.labels.remove(p["name"])
-                return 200, [self._label(lb) for lb in pr.labels]
-        if t == f"{repo}/issues/comments/{{comment_id}}":
-            cid = int(p["comment_id"])
-            if cid not in self.comments:
-                return nf
-            if method == "PATCH" and len(body["body"]) > 65_536:
-                return 422, _too_long()
-            if method == "PATCH":
-                if self.comments[cid]["user"] != user:
-                    return 403, {
-                        "message": "Must have admin rights",
-                        "documentation_url": "https://docs.github.com/rest",
-                    }
-                self.comments[cid]["body"] = body["body"]
-            if method == "DELETE":
-                del self.comments[cid]
-                return 204, None
-            return 200, self._comment(cid)
-        if t == f"{repo}/statuses/{{sha}}":
-            entry = {
-                "state": body["state"],
-                "context": body.get("context", "default"),
-                "description": body.get("description"),
-                "target_url": body.get("target_url"),
-                "id": next(self._ids),
-                "creator": user,
+            return NOT_FOUND
+        handler = ROUTES.get((method, t))
+        if handler is None:
+            return NOT_FOUND
+        return handler(self, Call(p, body, user))
+
+    def get_repo(self, c: Call) -> Reply:
+        d = spec().example("full-repository-default-response")
+        d.update(
+            name=self.name,
+            full_name=f"{self.owner}/{self.name}",
+            default_branch="main",
+            url=self._repo_url(),
+            language="HCL",
+            fork=False,
+        )
+        for fork_only in ("source", "parent"):  # the example is a fork whose source lacks `language`
+            d.pop(fork_only, None)
+        return 200, d
+
+    def get_branch(self, c: Call) -> Reply:
+        try:
+            sha = self.sha(c.p["branch"])
+        except git.GitCommandError:
+            return NOT_FOUND
+        d = spec().example("branch-get")
+        d.update(name=c.p["branch"], protected=self.protected)
+        d["commit"]["sha"] = sha
+        d["protection"]["enabled"] = self.protected
+        d["protection"]["required_status_checks"]["contexts"] = list(self.required_contexts)
+        return 200, d
+
+    def get_pull(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        return (200, self._pr_json(pr)) if pr else NOT_FOUND
+
+    def list_comments(self, c: Call) -> Reply:
+        pr = self._pr(c.p, "issue_number")
+        if pr is None:
+            return NOT_FOUND
+        return 200, [self._comment(cid) for cid, cm in self.comments.items() if cm["issue"] == pr.number]
+
+    def create_comment(self, c: Call) -> Reply:
+        pr = self._pr(c.p, "issue_number")
+        if pr is None:
+            return NOT_FOUND
+        if len(c.body["body"]) > 65_536:
+            return 422, _too_long()
+        cid = next(self._ids)
+        self.comments[cid] = {"issue": pr.number, "body": c.body["body"], "user": c.user}
+        return 201, self._comment(cid)
+
+    def list_labels(self, c: Call) -> Reply:
+        pr = self._pr(c.p, "issue_number")
+        return (200, [self._label(lb) for lb in pr.labels]) if pr else NOT_FOUND
+
+    def add_labels(self, c: Call) -> Reply:
+        pr = self._pr(c.p, "issue_number")
+        if pr is None:
+            return NOT_FOUND
+        names = c.body if isinstance(c.body, list) else c.body.get("labels", [])
+        for n in names:
+            n = n["name"] if isinstance(n, dict) else n
+            if n not in pr.labels:
+                pr.labels.append(n)
+        return 200, [self._label(lb) for lb in pr.labels]
+
+    def remove_label(self, c: Call) -> Reply:
+        pr = self._pr(c.p, "issue_number")
+        if pr is None:
+            return NOT_FOUND
+        if c.p["name"] not in pr.labels:
+            return 404, {"message": "Label does not exist", "documentation_url": "https://docs.github.com/rest"}
+        pr.labels.remove(c.p["name"])
+        return 200, [self._label(lb) for lb in pr.labels]
+
+    def get_comment(self, c: Call) -> Reply:
+        cid = int(c.p["comment_id"])
+        return (200, self._comment(cid)) if cid in self.comments else NOT_FOUND
+
+    def update_comment(self, c: Call) -> Reply:
+        cid = int(c.p["comment_id"])
+        if cid not in self.comments:
+            return NOT_FOUND
+        if len(c.body["body"]) > 65_536:
+            return 422, _too_long()
+        if self.comments[cid]["user"] != c.user:
+            return 403, {"message": "Must have admin rights", "documentation_url": "https://docs.github.com/rest"}
+        self.comments[cid]["body"] = c.body["body"]
+        return 200, self._comment(cid)
+
+    def delete_comment(self, c: Call) -> Reply:
+        cid = int(c.p["comment_id"])
+        if cid not in self.comments:
+            return NOT_FOUND
+        del self.comments[cid]
+        return 204, None
+
+    def create_status(self, c: Call) -> Reply:
+        entry = {
+            "state": c.body["state"],
+            "context": c.body.get("context", "default"),
+            "description": c.body.get("description"),
+            "target_url": c.body.get("target_url"),
+            "id": next(self._ids),
+            "creator": c.user,
+        }
+        self.statuses.setdefault(c.p["sha"], []).append(entry)
+        return 201, self._status(entry)
+
+    def combined_status(self, c: Call) -> Reply:
+        ref = c.p["ref"]
+        sha = ref if re.fullmatch(r"[0-9a-f]{40}", ref) else self.sha(ref)
+        return 200, self._combined(sha)
+
+    def request_reviewers(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        if pr is None:
+            return NOT_FOUND
+        if pr.author in c.body.get("reviewers", []):
+            return 422, {
+                "message": "Review cannot be requested from pull request author.",
+                "documentation_url": "https://docs.github.com/rest",
             }
-            self.statuses.setdefault(p["sha"], []).append(entry)
-            return 201, self._status(entry)
-        if t == f"{repo}/commits/{{ref}}/status":
-            ref = p["ref"]
-            sha = ref if re.fullmatch(r"[0-9a-f]{40}", ref) else self.sha(ref)
-            return 200, self._combined(sha)
-        if t == f"{repo}/pulls/{{pull_number}}/requested_reviewers":
-            pr = self._pr(p)
-            if pr is None:
-                return nf
-            if method == "POST":
-                for u in body.get("reviewers", []):
-                    if u == pr.author:
-                        return 422, {
-                            "message": "Review cannot be requested from pull request author.",
-                            "documentation_url": "https://docs.github.com/rest",
-                        }
-                    if u not in pr.requested_users:
-                        pr.requested_users.append(u)
-                for team in body.get("team_reviewers", []):
-                    if team not in pr.requested_teams:
-                        pr.requested_teams.append(team)
-                d = self._pr_json(pr)
-                simple = {
-                    k: v
-                    for k, v in d.items()
-                    if k
-                    not in (
-                        "merged",
-                        "mergeable",
-                        "rebaseable",
-                        "mergeable_state",
-                        "merged_by",
-                        "comments",
-                        "review_comments",
-                        "maintainer_can_modify",
-                        "commits",
-                        "additions",
-                        "deletions",
-                        "changed_files",
-                    )
-                }
-                return 201, simple
-            d = spec().example("simple-pull-request-review-request")
-            d["users"] = [self._user(u) for u in pr.requested_users]
-            d["teams"] = [self._team(tm) for tm in pr.requested_teams]
-            return 200, d
-        if t == f"{repo}/pulls/{{pull_number}}/reviews":
-            pr = self._pr(p)
-            return (200, [self._review(r, pr.number) for r in pr.reviews]) if pr else nf
-        if t == f"{repo}/pulls/{{pull_number}}/merge":
-            pr = self._pr(p)
-            if pr is None:
-                return nf
-            if method == "GET":
-                return (204, None) if pr.merged else nf
-            if pr.state != "open":
-                return 405, {"message": "Pull Request is not mergeable"}
-            if self.before_merge is not None:
-                hook, self.before_merge = self.before_merge, None
-                hook(pr)
-            head = self.sha(pr.head)
-            if body and body.get("sha") and body["sha"] != head:
-                return 409, {"message": "Head branch was modified. Review and try the merge again."}
-            if self.protected:
-                combined = self._combined(head)
-                latest = {s["context"]: s["state"] for s in combined["statuses"]}
-                missing = [c for c in self.required_contexts if latest.get(c) != "success"]
-                if missing:
-                    return 405, {"message": f"Required status check {missing[0]!r} is expected."}
-            try:
-                merged = merge_into(
-                    self.origin, pr.base, head, (body or {}).get("commit_title") or f"Merge #{pr.number}", pr.author
-                )
-            except MergeConflict:
-                return 405, {"message": "Pull Request is not mergeable"}
-            pr.state, pr.merged, pr.merge_sha, pr.head_sha_at_close = "closed", True, merged, head
-            return 200, {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}
-        if t == "/orgs/{org}/teams/{team_slug}/members":
-            return 200, [self._user(u) for u in self.team_members.get(p["team_slug"], [])]
-        if t == "/users/{username}":
-            d = spec().example("public-user-default-response")
-            d.update(login=p["username"])
-            return 200, d
-        return nf
+        pr.requested_users += [u for u in c.body.get("reviewers", []) if u not in pr.requested_users]
+        pr.requested_teams += [tm for tm in c.body.get("team_reviewers", []) if tm not in pr.requested_teams]
+        return 201, {k: v for k, v in self._pr_json(pr).items() if k not in _NOT_IN_SIMPLE_PR}
+
+    def list_requested_reviewers(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        if pr is None:
+            return NOT_FOUND
+        d = spec().example("simple-pull-request-review-request")
+        d["users"] = [self._user(u) for u in pr.requested_users]
+        d["teams"] = [self._team(tm) for tm in pr.requested_teams]
+        return 200, d
+
+    def list_reviews(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        return (200, [self._review(r, pr.number) for r in pr.reviews]) if pr else NOT_FOUND
+
+    def check_merged(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        return (204, None) if pr and pr.merged else NOT_FOUND
+
+    def _unmet_requirements(self, head: str) -> list[str]:
+        if not self.protected:
+            return []
+        latest = {s["context"]: s["state"] for s in self._combined(head)["statuses"]}
+        return [ctx for ctx in self.required_contexts if latest.get(ctx) != "success"]
+
+    def merge(self, c: Call) -> Reply:
+        pr = self._pr(c.p)
+        if pr is None:
+            return NOT_FOUND
+        if pr.state != "open":
+            return 405, {"message": "Pull Request is not mergeable"}
+        if self.before_merge is not None:
+            hook, self.before_merge = self.before_merge, None
+            hook(pr)
+        head = self.sha(pr.head)
+        if c.body and c.body.get("sha") and c.body["sha"] != head:
+            return 409, {"message": "Head branch was modified. Review and try the merge again."}
+        missing = self._unmet_requirements(head)
+        if missing:
+            return 405, {"message": f"Required status check {missing[0]!r} is expected."}
+        title = (c.body or {}).get("commit_title") or f"Merge #{pr.number}"
+        try:
+            merged = merge_into(self.origin, pr.base, head, title, pr.author)
+        except MergeConflict:
+            return 405, {"message": "Pull Request is not mergeable"}
+        pr.state, pr.merged, pr.merge_sha, pr.head_sha_at_close = "closed", True, merged, head
+        return 200, {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}
+
+    def list_team_members(self, c: Call) -> Reply:
+        return 200, [self._user(u) for u in self.team_members.get(c.p["team_slug"], [])]
+
+    def get_user(self, c: Call) -> Reply:
+        d = spec().example("public-user-default-response")
+        d.update(login=c.p["username"])
+        return 200, d
+
+
+Handler = Callable[[GitHubDouble, Call], Reply]
+_R = "/repos/{owner}/{repo}"
+ROUTES: dict[tuple[str, str], Handler] = {
+    ("GET", _R): GitHubDouble.get_repo,
+    ("GET", f"{_R}/branches/{{branch}}"): GitHubDouble.get_branch,
+    ("GET", f"{_R}/pulls/{{pull_number}}"): GitHubDouble.get_pull,
+    ("GET", f"{_R}/issues/{{issue_number}}/comments"): GitHubDouble.list_comments,
+    ("POST", f"{_R}/issues/{{issue_number}}/comments"): GitHubDouble.create_comment,
+    ("GET", f"{_R}/issues/{{issue_number}}/labels"): GitHubDouble.list_labels,
+    ("POST", f"{_R}/issues/{{issue_number}}/labels"): GitHubDouble.add_labels,
+    ("DELETE", f"{_R}/issues/{{issue_number}}/labels/{{name}}"): GitHubDouble.remove_label,
+    ("GET", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.get_comment,
+    ("PATCH", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.update_comment,
+    ("DELETE", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.delete_comment,
+    ("POST", f"{_R}/statuses/{{sha}}"): GitHubDouble.create_status,
+    ("GET", f"{_R}/commits/{{ref}}/status"): GitHubDouble.combined_status,
+    ("POST", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): GitHubDouble.request_reviewers,
+    ("GET", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): GitHubDouble.list_requested_reviewers,
+    ("GET", f"{_R}/pulls/{{pull_number}}/reviews"): GitHubDouble.list_reviews,
+    ("GET", f"{_R}/pulls/{{pull_number}}/merge"): GitHubDouble.check_merged,
+    ("PUT", f"{_R}/pulls/{{pull_number}}/merge"): GitHubDouble.merge,
+    ("GET", "/orgs/{org}/teams/{team_slug}/members"): GitHubDouble.list_team_members,
+    ("GET", "/users/{username}"): GitHubDouble.get_user,
+}

@@ -8,8 +8,8 @@ from importlib import resources
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from ssops_ci.model.fmt import duration
+from ssops_ci.model.metrics import Lead, Metrics
 from ssops_ci.ops.charts import PALETTE, bars, split
-from ssops_ci.stages.metrics import Lead, Metrics
 
 
 def _lead_items(leads: dict[str, object]) -> list[tuple[str, float]]:

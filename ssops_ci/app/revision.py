@@ -1,0 +1,91 @@
+"""One side of a comparison: a revision's tree, what it declares, and reading its requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ssops_ci.config import setup
+from ssops_ci.config.setup import Setup
+from ssops_ci.model.layout import REQUESTS, is_request_file
+from ssops_ci.model.plan import Side
+from ssops_ci.model.problems import InputError
+from ssops_ci.model.request import Request
+from ssops_ci.model.stack import Stack
+from ssops_ci.ports import Tree
+from ssops_ci.stages import validate
+from ssops_ci.stages.render import Renderer
+from ssops_ci.stages.rendered import compare
+
+
+@dataclass
+class Revision:
+    """A revision's tree and, when its catalog, teams and platform are valid, what it takes to render there."""
+
+    tree: Tree
+    setup: Setup | None
+    error: str | None = None
+    # Which providers its stacks may require; None: its own platform.yaml's list.
+    allowed_providers: list[str] | None = None
+    _renderer: Renderer | None = field(default=None, repr=False)
+
+    @property
+    def renderer(self) -> Renderer:
+        assert self.setup is not None
+        if self._renderer is None:
+            self._renderer = Renderer(self.setup.catalog, self.setup.platform, self.allowed_providers)
+        return self._renderer
+
+
+def load_revision(tree: Tree, allowed_providers: list[str] | None = None) -> Revision:
+    try:
+        return Revision(tree, setup.load(tree), allowed_providers=allowed_providers)
+    except InputError as e:
+        return Revision(tree, None, str(e))
+
+
+def request_files(tree: Tree, paths: list[str] | None = None) -> list[tuple[str, bytes | None]]:
+    """(path, bytes) of the named request files, or of every file under requests/ (stray ones included)."""
+    chosen = paths if paths is not None else [p for p in tree.files(REQUESTS) if is_request_file(p)]
+    return [(p, tree.read(p)) for p in chosen]
+
+
+def team_files(tree: Tree, team: str) -> list[tuple[str, bytes | None]]:
+    return request_files(tree, list(tree.files(f"{REQUESTS}/{team}")))
+
+
+def first_existing(tree: Tree, candidates: list[str | None]) -> str | None:
+    return next((c for c in candidates if c and tree.read(c) is not None), None)
+
+
+def side(rev: Revision, path: str | None, label: str) -> Side:
+    """The request at `path` in this revision, validated and rendered by the revision's own catalog."""
+    if path is None:
+        return Side()
+    if rev.setup is None:
+        return Side(error=f"the {label} revision's catalog or policies are invalid:\n{rev.error}")
+    data = rev.tree.read(path) or b""
+    try:
+        req = validate.parse(path, data, rev.setup.catalog, rev.setup.teams)
+        return Side(request=req, stack=rev.renderer.render(req))
+    except InputError as e:
+        return Side(error=str(e))
+
+
+def renderings(rev: Revision, team: str) -> list[tuple[Request, Stack]]:
+    """Every request of a team in this revision that validates and renders, with its stack."""
+    if rev.setup is None:
+        return []
+    valid = validate.validate_all(team_files(rev.tree, team), rev.setup.catalog, rev.setup.teams)
+    out = []
+    for req in valid.requests:
+        try:
+            out.append((req, rev.renderer.render(req)))
+        except InputError:
+            continue
+    return out
+
+
+def rendered_drift(tree: Tree, stack_id: str, stack: Stack | None) -> list[str]:
+    """Files under rendered/<stack>/ that are not exactly what rendering gives."""
+    actual = {p: tree.read(p) or b"" for p in tree.files(f"rendered/{stack_id}")}
+    return [str(m) for m in compare(actual, [stack] if stack else [], only={stack_id})]

@@ -1,0 +1,58 @@
+"""What a change between two revisions touches, with both revisions loaded and every stack's two sides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ssops_ci.app.revision import Revision, first_existing, load_revision, rendered_drift, side
+from ssops_ci.model.layout import REQUESTS, is_request_file, request_candidates
+from ssops_ci.model.plan import Affected, Prepared, Touched
+from ssops_ci.ports import Repository
+from ssops_ci.stages import affected, plan
+
+
+@dataclass
+class Scope:
+    affected: Affected
+    base: Revision
+    head: Revision
+
+
+def _grep(repo: Repository, sha: str, key: str, values: set[str]) -> list[str]:
+    pattern = affected.grep_pattern(key, values)
+    return repo.grep(sha, REQUESTS, pattern) if pattern else []
+
+
+def _reached(repo: Repository, found: Affected, base: Revision, head: Revision) -> list[str]:
+    """Request files a platform change reaches without changing them."""
+    catalogs = [r.setup.catalog for r in (base, head) if r.setup]
+    paths = _grep(repo, found.head, "kind", affected.kinds_reached(found, catalogs))
+    if base.setup and head.setup:
+        reach = affected.platform_reach(found, base.setup.platform, head.setup.platform)
+        if reach.everything:
+            paths += [p for p in head.tree.files(REQUESTS) if is_request_file(p)]
+        paths += _grep(repo, found.head, "  environment", set(reach.environments))
+    return paths
+
+
+def scope(repo: Repository, base_ref: str, head_ref: str) -> Scope:
+    base_sha, head_sha = repo.resolve(base_ref), repo.resolve(head_ref)
+    merge_base = repo.merge_base(base_sha, head_sha)
+    found = affected.detect(repo.diff(merge_base, head_sha), base_sha, head_sha, merge_base)
+    base = load_revision(repo.tree(base_sha))
+    # The head's templates render to show the change, but which providers a stack may pull in is the
+    # base's call: a PR must not be able to allow itself a provider binary and have CI run it.
+    head = load_revision(repo.tree(head_sha), base.setup.platform.allowed_providers if base.setup else None)
+    found = affected.with_reach(found, _reached(repo, found, base, head))
+    return Scope(found, base, head)
+
+
+def prepare(t: Touched, s: Scope) -> Prepared:
+    """One touched stack's two sides, rendered, and its drift; ready for the engine."""
+    own = request_candidates(t.id)
+    head_path = first_existing(s.head.tree, [t.head_path, *own]) if t.head_path or not t.reasons else None
+    after = side(s.head, head_path, "head")
+    before = side(s.base, first_existing(s.base.tree, [t.base_path, t.head_path, *own]), "base")
+    drift = rendered_drift(s.head.tree, t.id, after.stack) if not after.error else []
+    catalogs = [r.setup.catalog for r in (s.base, s.head) if r.setup]
+    return plan.prepare(t, head_path, before, after, drift, catalogs)

@@ -1,0 +1,90 @@
+"""Use cases on the working tree, for people writing requests: validate, render, what it costs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ssops_ci.app.revision import request_files
+from ssops_ci.config import pricing, setup
+from ssops_ci.config.pricing import PricingError
+from ssops_ci.config.setup import Setup
+from ssops_ci.model.layout import POLICIES, RENDERED, TEAMS, TEMPLATES
+from ssops_ci.model.problems import InputError, Problem, SsopsError
+from ssops_ci.model.stack import Mismatch, Stack
+from ssops_ci.ports import Tree
+from ssops_ci.stages import rendered, validate
+from ssops_ci.stages.cost import Pricing, price_rendering
+from ssops_ci.stages.render import Renderer
+
+
+def open_workspace(tree: Tree, where: str) -> Setup:
+    """The catalog, teams and platform of the working tree; a clear error when this is no ssops repository."""
+    if tree.read(TEAMS) is None and not any(tree.files(TEMPLATES)):
+        raise SsopsError(f"{where} has no {TEMPLATES}/ or {POLICIES}/; run this from an ssops repository")
+    return setup.load(tree)
+
+
+def validate_requests(tree: Tree, s: Setup, paths: list[str] | None = None) -> validate.Validated:
+    return validate.validate_all(request_files(tree, paths), s.catalog, s.teams)
+
+
+@dataclass
+class Rendered:
+    stacks: list[Stack]
+    problems: list[Problem]
+    mismatches: list[Mismatch]  # files under rendered/ that are not what the stacks render to
+
+
+def render_requests(tree: Tree, s: Setup) -> Rendered:
+    valid = validate_requests(tree, s)
+    renderer = Renderer(s.catalog, s.platform)
+    stacks, problems = [], list(valid.problems)
+    for req in valid.requests:
+        try:
+            stacks.append(renderer.render(req))
+        except InputError as e:
+            problems.extend(e.problems)
+    if problems:
+        return Rendered(stacks, problems, [])
+    actual = {p: tree.read(p) or b"" for p in tree.files(RENDERED)}
+    return Rendered(stacks, [], rendered.compare(actual, stacks))
+
+
+def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None) -> dict[str, Any]:
+    """What the requests cost per month, per resource, stack and team (Infracost's `breakdown`)."""
+    prices = Pricing(pricing.load(tree), s.catalog, s.platform)
+    valid = validate_requests(tree, s, paths)
+    if valid.problems:
+        raise InputError(valid.problems)
+    renderer = Renderer(s.catalog, s.platform)
+    stacks: list[dict[str, Any]] = []
+    teams: dict[str, dict[str, Any]] = {}
+    for req in valid.requests:
+        stack = renderer.render(req)
+        try:
+            prices.book(req)
+        except PricingError as e:
+            raise SsopsError(str(e)) from None
+        try:
+            c = price_rendering(stack, req, prices)
+        except PricingError as e:
+            raise SsopsError(f"{stack.id}: {e}") from None
+        budget = s.teams.teams[req.team].monthly_budget_usd if req.team in s.teams.teams else None
+        team = teams.setdefault(req.team, {"monthly": 0.0, "budget": budget, "stacks": 0})
+        team["monthly"] = round(team["monthly"] + c.monthly_after, 2)
+        team["stacks"] += 1
+        stacks.append(
+            {
+                "id": stack.id,
+                "kind": req.kind,
+                "environment": req.environment,
+                "region": c.region,
+                "monthly": c.monthly_after,
+                "not_priced": c.not_priced,
+                "usage_unknown": c.usage_unknown,
+                "resources": [x.model_dump(exclude={"monthly_before", "monthly_delta", "action"}) for x in c.resources],
+            }
+        )
+    total = round(sum(st["monthly"] for st in stacks), 2)
+    return {"currency": "USD", "monthly": total, "teams": teams, "stacks": stacks}

@@ -1,0 +1,86 @@
+"""The second value of the pipeline: one request's Terraform, and what the catalog says of its resources."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ResourceType(BaseModel):
+    """What a template declares about a resource type: which changes replace it, whether it holds data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    force_new: list[str] = Field(default_factory=list)
+    holds_data: bool = False
+    sensitive: list[str] = Field(default_factory=list)
+
+
+class Resource(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    address: str
+    type: str
+    mode: str  # managed | data | module
+    file: str
+    line: int
+    attrs: dict[str, Any]
+
+
+class Stack(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    id: str
+    request: str
+    kind: str
+    template_version: str
+    team: str
+    environment: str
+    dir: str
+    files: dict[str, str]  # file name -> full text, header included
+    resources: list[Resource]
+    locals: dict[str, Any] = {}
+
+    def paths(self) -> dict[str, str]:
+        return {f"{self.dir}/{name}": text for name, text in self.files.items()}
+
+    @property
+    def managed(self) -> list[Resource]:
+        return [r for r in self.resources if r.mode == "managed"]
+
+
+class StackJob(BaseModel):
+    """What an engine plans or applies: a stack's rendering before and after."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    before: Stack | None  # None: the stack does not exist yet
+    after: Stack | None  # None: the stack is being destroyed
+    resource_types: dict[str, ResourceType] = Field(default_factory=dict)
+
+    @property
+    def destroy(self) -> bool:
+        return self.after is None
+
+
+MismatchState = Literal["missing", "stale", "hand-edited", "unexpected", "orphaned"]
+_ADVICE: dict[str, str] = {
+    "missing": "not rendered yet",
+    "stale": "out of date with its request or template",
+    "hand-edited": "edited by hand (its checksum no longer matches)",
+    "unexpected": "not produced by the template",
+    "orphaned": "its request is gone",
+}
+
+
+class Mismatch(BaseModel):
+    """A file under rendered/ that is not what rendering gives."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    state: MismatchState
+    stack: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.state}: {_ADVICE[self.state]}"
+
+    def __lt__(self, other: Mismatch) -> bool:
+        return (self.path, self.state, self.stack) < (other.path, other.state, other.stack)

@@ -1,0 +1,95 @@
+"""What a parsed HCL file holds: its blocks, its resources with their lines, and what a stack may never hold."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from ssops_ci.model.stack import Resource
+
+_BLOCK_HEAD = re.compile(r'^(resource|data|module)\s+"?([A-Za-z0-9_-]+)"?(?:\s+"?([A-Za-z0-9_-]+)"?)?\s*\{', re.M)
+
+
+def normalise(body: Any) -> Any:
+    """Undo the parser's habit of wrapping every attribute value in a one-item list."""
+    if isinstance(body, dict):
+        return {
+            k: normalise(v[0] if isinstance(v, list) and len(v) == 1 else v)
+            for k, v in body.items()
+            if k not in ("__start_line__", "__end_line__")
+        }
+    if isinstance(body, list):
+        return [normalise(v) for v in body]
+    return body
+
+
+def iter_blocks(blocks: dict[str, Any], kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(type, name, raw body) of every `resource`/`data` block; (name, name, body) for `module`."""
+    out = []
+    for group in blocks.get(kind, []):
+        for first, inner in group.items():
+            if kind == "module":
+                out.append((first, first, inner))
+                continue
+            for name, body in inner.items():
+                out.append((first, name, body))
+    return out
+
+
+def _module_refusal(name: str, body: dict[str, Any], stack_dir: str) -> str | None:
+    source = normalise(body).get("source")
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return f"module {name} must use a local source inside the repository (got {source!r})"
+    target = posixpath.normpath(posixpath.join(stack_dir, source))
+    if target.startswith("..") or posixpath.isabs(target):
+        return f"module {name} source {source!r} points outside the repository"
+    return None
+
+
+def _provider_refusals(blocks: dict[str, Any], allowed_providers: list[str]) -> list[str]:
+    out = []
+    for tf in blocks.get("terraform", []):
+        for req_group in tf.get("required_providers", []):
+            for pname, spec in normalise(req_group).items():
+                src = spec.get("source", f"hashicorp/{pname}") if isinstance(spec, dict) else f"hashicorp/{pname}"
+                short = str(src).removeprefix("registry.terraform.io/").lower()
+                if short not in allowed_providers:
+                    out.append(f"provider {src!r} is not in policies/platform.yaml allowed_providers")
+    return out
+
+
+def refused(blocks: dict[str, Any], stack_dir: str, allowed_providers: list[str]) -> list[str]:
+    """Constructs a rendered stack may never contain, whatever the template says."""
+    out = [
+        f"resource {rtype}.{name} has a provisioner block (provisioners run arbitrary commands)"
+        for rtype, name, body in iter_blocks(blocks, "resource")
+        if "provisioner" in body
+    ]
+    out += [
+        f"data source {dtype}.{name} is not allowed (it runs programs or fetches URLs)"
+        for dtype, name, _ in iter_blocks(blocks, "data")
+        if dtype in ("external", "http")
+    ]
+    out += [r for name, _, body in iter_blocks(blocks, "module") if (r := _module_refusal(name, body, stack_dir))]
+    return out + _provider_refusals(blocks, allowed_providers)
+
+
+def resources(blocks: dict[str, Any], body: str, path: str, header_lines: int) -> list[Resource]:
+    lines: dict[tuple[str, str, str], int] = {}
+    for m in _BLOCK_HEAD.finditer(body):
+        lines[(m.group(1), m.group(2), m.group(3) or m.group(2))] = body.count("\n", 0, m.start()) + 1 + header_lines
+    out = []
+    for mode, prefix in (("resource", ""), ("data", "data.")):
+        for rtype, name, raw in iter_blocks(blocks, mode):
+            out.append(
+                Resource(
+                    address=f"{prefix}{rtype}.{name}",
+                    type=rtype,
+                    mode="managed" if mode == "resource" else "data",
+                    file=path,
+                    line=lines.get((mode, rtype, name), 1),
+                    attrs=normalise(raw),
+                )
+            )
+    return out

@@ -1,0 +1,162 @@
+"""The seventh stage: who has to act next, in one sentence; approvals counted; the gate's status."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ssops_ci.config.teams import Teams
+from ssops_ci.model.forge import Review, StatusState
+from ssops_ci.model.report import Report
+from ssops_ci.model.risk import Approvals, Decision, Risk, Tier
+
+LOW = "Will merge and apply automatically once the other required checks pass; nobody needs to act."
+
+
+def next_step(
+    tier: Tier,
+    *,
+    reviewers: list[str],
+    blocked_by: list[str],
+    approved_by: list[str] | None = None,
+    text: Callable[[str], str] = str,
+) -> str:
+    """The next step, the one way it is said everywhere. `text` escapes what people wrote (the comment's
+    Markdown); reviewers are team mentions from policies/teams.yaml, written as they are so they notify."""
+    if tier == "low":
+        return LOW
+    if approved_by:
+        return (
+            f"Approved by {', '.join(text(a) for a in approved_by)} on this exact commit; merging and applying it now."
+        )
+    if tier == "blocked":
+        first = text(blocked_by[0]) if blocked_by else "the problems listed below"
+        more = f" (and {len(blocked_by) - 1} more below)" if len(blocked_by) > 1 else ""
+        return f"Blocked: fix {first}{more}, then push again."
+    label = " (the platform team)" if tier == "high" else ""
+    who = " and ".join(reviewers)
+    return f"Needs approval from {who}{label} on this exact commit; it then merges and applies by itself."
+
+
+def blocked_by(report: Report) -> list[str]:
+    """What to fix, the developer's own request first, generated files after."""
+    found = []
+    for s in report.stacks:
+        for f in s.blocking:
+            where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.request)
+            found.append((not (f.file or "").startswith("requests/"), f"{where}: {f.message}"))
+    items = [text for _, text in sorted(found, key=lambda x: x[0])]
+    items += report.policy_errors
+    items += [
+        f"{s.request}: {(s.error or '').splitlines()[0]}"
+        for s in report.stacks
+        if s.status == "error" and not s.blocking
+    ]
+    return items
+
+
+def _approvers(report: Report, tier: Tier, teams: Teams) -> list[str]:
+    if tier == "high":
+        return [teams.platform_team]
+    return sorted({s.team for s in report.stacks if s.risk and s.risk.tier == "medium"})
+
+
+def decide(report: Report, risk: Risk, teams: Teams) -> Decision:
+    """Who has to act next, from the pull request's tier."""
+    if risk.tier == "blocked":
+        items = blocked_by(report)
+        return Decision(
+            auto_merge=False,
+            required_approvals=0,
+            next_step=next_step("blocked", reviewers=[], blocked_by=items),
+            blocked_by=items,
+        )
+    if risk.tier == "low":
+        return Decision(auto_merge=True, required_approvals=0, next_step=LOW)
+    owners = _approvers(report, risk.tier, teams)
+    mentions = [teams.teams[t].mention if t in teams.teams else f"@{teams.org}/{t}" for t in owners]
+    return Decision(
+        auto_merge=False,
+        required_approvals=len(owners),
+        required_reviewers=mentions,
+        approver_teams=owners,
+        next_step=next_step(risk.tier, reviewers=mentions, blocked_by=[]),
+    )
+
+
+def decided(report: Report, teams: Teams | None, base_error: str | None = None) -> Report:
+    """The report with its decision; without the base's teams nothing can be decided but a block."""
+    assert report.risk is not None
+    if teams is None:
+        items = [base_error or "base revision invalid"]
+        decision = Decision(
+            auto_merge=False,
+            required_approvals=0,
+            next_step=next_step("blocked", reviewers=[], blocked_by=items),
+            blocked_by=items,
+        )
+    else:
+        decision = decide(report, report.risk, teams)
+    return report.model_copy(update={"decision": decision})
+
+
+# ----------------------------------------------------------------------------- approvals
+
+
+def _verdicts(reviews: list[Review]) -> dict[str, Review]:
+    """GitHub's semantics: a user's latest approving, blocking or dismissed review is their verdict."""
+    latest: dict[str, Review] = {}
+    for r in reviews:
+        if r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[r.user.lower()] = r
+    return latest
+
+
+def _ignored(r: Review, author: str, head_sha: str) -> str | None:
+    if r.state == "DISMISSED":
+        return f"{r.user}: review dismissed"
+    if r.user.lower() == author.lower():
+        return f"{r.user}: authors cannot approve their own pull request"
+    if r.commit_id != head_sha:
+        return f"{r.user}: reviewed {str(r.commit_id)[:12]}, not the current head {head_sha[:12]}"
+    return None
+
+
+def count_approvals(reviews: list[Review], head_sha: str, author: str, required: list[str], teams: Teams) -> Approvals:
+    """Each required team needs an approval of the current head by one of its members, not the author."""
+    counted: dict[str, list[str]] = {t: [] for t in required}
+    ignored: list[str] = []
+    changes_requested: list[str] = []
+    for _, r in sorted(_verdicts(reviews).items()):
+        why = _ignored(r, author, head_sha)
+        if why:
+            ignored.append(why)
+        elif r.state == "CHANGES_REQUESTED":
+            changes_requested.append(r.user)
+        else:
+            matched = [t for t in required if t in set(teams.teams_of(r.user))]
+            if not matched:
+                ignored.append(f"{r.user}: not a member of {', '.join(required) or 'a required team'}")
+            for t in matched:
+                counted[t].append(r.user)
+    missing = [t for t in required if not counted[t]]
+    return Approvals(
+        satisfied=not missing and not changes_requested,
+        approved={t: users for t, users in counted.items() if users},
+        missing=missing,
+        ignored=ignored,
+        changes_requested=changes_requested,
+    )
+
+
+def status_for(report: Report, approvals: Approvals | None = None) -> tuple[StatusState, str]:
+    d, r = report.decision, report.risk
+    if d is None or r is None:
+        return "error", "ssops-ci could not decide"
+    if r.tier == "blocked":
+        return "failure", f"blocked: {d.blocked_by[0] if d.blocked_by else 'see the comment'}"
+    if r.tier == "low":
+        return "success", "low risk: merges and applies automatically"
+    if approvals and approvals.satisfied:
+        return "success", f"{r.tier} risk: approved by {', '.join(approvals.approvers)}"
+    waiting = " and ".join(d.required_reviewers)
+    return "pending", f"{r.tier} risk: waiting for approval from {waiting}"
