@@ -197,3 +197,37 @@ def test_malformed_risk_rules(make_repo, text: str, expected: str) -> None:  # t
     with pytest.raises(InputError) as e:
         risk_rules.load(WorkTree(root))
     assert any(expected in p.message and p.path == "policies/risk.yaml" for p in e.value.problems), e.value.problems
+
+
+@pytest.mark.parametrize(
+    ("author", "fork", "why"),
+    [
+        ("alice", True, "payments/q: the pull request comes from a fork"),
+        ("mallory", False, "payments/q: the author mallory is not in any team in policies/teams.yaml"),
+        ("carol", False, "payments/q: the author carol is not a member of the owning team payments"),
+    ],
+)
+def test_the_author_rule_raises_low_to_medium(author: str, fork: bool, why: str) -> None:
+    from ssops_ci.model.risk import Author
+
+    assessed = risk.assess(report(stack()), RULES, Author(login=author, is_fork=fork), TEAMS)
+    s = assessed.stacks[0]
+    assert s.risk == Risk(tier="medium", reasons=[why], rules=["author"])
+    assert assessed.risk is not None and assessed.risk.tier == "medium" and assessed.risk.reasons == [why]
+
+
+@pytest.mark.parametrize("author", ["alice", "pat-platform"])
+def test_the_owning_team_and_the_platform_team_keep_their_tier(author: str) -> None:
+    from ssops_ci.model.risk import Author
+
+    assessed = risk.assess(report(stack()), RULES, Author(login=author), TEAMS)
+    assert assessed.risk is not None and assessed.risk.tier == "low"
+    prod = risk.assess(report(stack(env="prod")), RULES, Author(login="carol"), TEAMS).stacks[0].risk
+    assert prod is not None and prod.rules == ["production"]  # only a low tier is raised, never rewritten
+
+
+def test_without_valid_policies_everything_is_blocked() -> None:
+    assessed = risk.assess(report(stack(), stack("search/b", env="prod")), None)
+    assert assessed.risk is not None and assessed.risk.tier == "blocked"
+    assert assessed.risk.reasons[0] == "the base branch's policies are invalid"
+    assert [s.risk.tier for s in assessed.stacks if s.risk] == ["blocked", "blocked"]

@@ -121,6 +121,11 @@ def _ignored(r: Review, author: str, head_sha: str) -> str | None:
     return None
 
 
+def _teams_approved(r: Review, required: list[str], teams: Teams) -> list[str]:
+    member_of = set(teams.teams_of(r.user))
+    return [t for t in required if t in member_of]
+
+
 def count_approvals(reviews: list[Review], head_sha: str, author: str, required: list[str], teams: Teams) -> Approvals:
     """Each required team needs an approval of the current head by one of its members, not the author."""
     counted: dict[str, list[str]] = {t: [] for t in required}
@@ -128,16 +133,15 @@ def count_approvals(reviews: list[Review], head_sha: str, author: str, required:
     changes_requested: list[str] = []
     for _, r in sorted(_verdicts(reviews).items()):
         why = _ignored(r, author, head_sha)
-        if why:
-            ignored.append(why)
-        elif r.state == "CHANGES_REQUESTED":
+        if why is None and r.state == "CHANGES_REQUESTED":
             changes_requested.append(r.user)
-        else:
-            matched = [t for t in required if t in set(teams.teams_of(r.user))]
-            if not matched:
-                ignored.append(f"{r.user}: not a member of {', '.join(required) or 'a required team'}")
-            for t in matched:
-                counted[t].append(r.user)
+            continue
+        matched = [] if why else _teams_approved(r, required, teams)
+        if why is None and not matched:
+            why = f"{r.user}: not a member of {', '.join(required) or 'a required team'}"
+        ignored += [why] if why else []
+        for t in matched:
+            counted[t].append(r.user)
     missing = [t for t in required if not counted[t]]
     return Approvals(
         satisfied=not missing and not changes_requested,

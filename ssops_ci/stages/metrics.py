@@ -115,28 +115,40 @@ def _cost_added(merged: list[PrStory]) -> dict[str, float]:
     return dict(sorted(cost.items()))
 
 
-def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metrics:
-    chosen = [s for s in stories(events).values() if s.opened and (since is None or _t(s.opened).date() >= since)]
-    merged = [s for s in chosen if s.merged]
+def _denials(chosen: list[PrStory]) -> list[tuple[str, int]]:
     denials: Counter[str] = Counter()
     for s in chosen:
         denials.update(set(s.blocking_checks))  # once per PR, however often it was re-evaluated
-    waiting = [
+    return sorted(denials.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _waiting(chosen: list[PrStory]) -> list[dict[str, Any]]:
+    open_prs = sorted((s for s in chosen if not s.merged), key=lambda s: s.pr)
+    return [
         {"pr": s.pr, "title": s.title, "tier": s.tier, "since": s.opened, "waiting_on": _waiting_on(s)}
-        for s in sorted(chosen, key=lambda s: s.pr)
-        if not s.merged
+        for s in open_prs
     ]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def compute(events: list[dict[str, Any]], since: dt.date | None = None) -> Metrics:
+    chosen = [s for s in stories(events).values() if s.opened and (since is None or _t(s.opened).date() >= since)]
+    merged = [s for s in chosen if s.merged]
+    applied = [s for s in merged if s.applied]
     return Metrics(
         since=since.isoformat() if since else None,
         prs=len(chosen),
         merged=len(merged),
-        applied=sum(1 for s in merged if s.applied),
-        no_human_share=round(sum(1 for s in merged if s.no_human) / len(merged), 4) if merged else None,
+        applied=len(applied),
+        no_human_share=_share(sum(1 for s in merged if s.no_human), len(merged)),
         lead_to_merge=_lead(merged, "merged"),
-        lead_to_apply=_lead([s for s in merged if s.applied], "applied"),
-        denials=sorted(denials.items(), key=lambda kv: (-kv[1], kv[0])),
+        lead_to_apply=_lead(applied, "applied"),
+        denials=_denials(chosen),
         cost_added=_cost_added(merged),
-        waiting=waiting,
+        waiting=_waiting(chosen),
         apply_failures=sum(1 for s in merged if s.apply_failed),
         stories=sorted(chosen, key=lambda s: s.pr),
     )

@@ -90,24 +90,7 @@ class Builder:
             self.add(name, key, dims, u.value, scale=scale, usage=u.label(usage_key))
 
 
-def db_instance(a: dict[str, Any], b: Builder) -> None:
-    multi = a.get("multi_az") is True
-    dep = "multi-az" if multi else "single-az"
-    cls, engine = a.get("instance_class"), a.get("engine") or "postgres"
-    label = "Multi-AZ" if multi else "Single-AZ"
-    if _known(cls) and _known(engine):
-        b.add(
-            f"Database instance (on-demand, {label}, {cls})",
-            "rds_instance_hour",
-            (str(engine), dep, str(cls)),
-            HOURS_PER_MONTH,
-        )
-    else:
-        b.unknown(
-            f"Database instance (on-demand, {label})",
-            "rds_instance_hour",
-            "the instance class or engine is known only after apply",
-        )
+def _db_storage(a: dict[str, Any], b: Builder, dep: str) -> None:
     iops = _num(a, "iops")
     stype, note = a.get("storage_type"), None
     if not _known(stype):
@@ -122,6 +105,20 @@ def db_instance(a: dict[str, Any], b: Builder) -> None:
         baseline = 0.0 if stype != "gp3" else (12000.0 if (gb or 0) >= 400 else 3000.0)
         extra = None if iops is None else max(0.0, iops - baseline)
         b.add(f"Provisioned IOPS ({stype})", "rds_iops_month", (dep, stype), extra)
+
+
+def db_instance(a: dict[str, Any], b: Builder) -> None:
+    multi = a.get("multi_az") is True
+    dep = "multi-az" if multi else "single-az"
+    cls, engine = a.get("instance_class"), a.get("engine") or "postgres"
+    label = "Multi-AZ" if multi else "Single-AZ"
+    if _known(cls) and _known(engine):
+        name = f"Database instance (on-demand, {label}, {cls})"
+        b.add(name, "rds_instance_hour", (str(engine), dep, str(cls)), HOURS_PER_MONTH)
+    else:
+        why = "the instance class or engine is known only after apply"
+        b.unknown(f"Database instance (on-demand, {label})", "rds_instance_hour", why)
+    _db_storage(a, b, dep)
     b.per_usage("Additional backup storage", "rds_backup_gb_month", (), "backupStorageGb")
     if a.get("manage_master_user_password") is True:
         b.add("Master password secret (Secrets Manager, managed by RDS)", "secretsmanager_secret_month", (), 1)

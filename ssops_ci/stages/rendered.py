@@ -23,23 +23,27 @@ def expected_files(stacks: list[Stack]) -> dict[str, str]:
     return {p: t for s in stacks for p, t in s.paths().items()}
 
 
+def _in_scope(stack_id: str | None, only: set[str] | None) -> bool:
+    return stack_id is not None and (only is None or stack_id in only)
+
+
 def compare(actual: Mapping[str, bytes], stacks: list[Stack], only: set[str] | None = None) -> list[Mismatch]:
-    """Every file that differs between the committed rendered files in scope (`actual`: every file under
-    rendered/, or under the stacks in `only`) and what `stacks` render to."""
+    """Every file that differs between the committed files under rendered/ (`actual`) and what `stacks`
+    render to; with `only`, just the files of those stack ids."""
     expected = expected_files(stacks)
-    owners = {s.dir for s in stacks}
     out: list[Mismatch] = []
     for path, text in expected.items():
         stack_id = stack_of_rendered(path) or ""
-        if only is not None and stack_id not in only:
+        if not _in_scope(stack_id, only):
             continue
         data = actual.get(path)
         state = "missing" if data is None else classify(data.decode("utf-8", "replace"), text)
         if state:
             out.append(Mismatch(path=path, state=state, stack=stack_id))
+    owners = {s.dir for s in stacks}
     for path in actual:
         owner = stack_of_rendered(path)
-        if path in expected or owner is None:
+        if path in expected or owner is None or not _in_scope(owner, only):
             continue
         state = "unexpected" if f"rendered/{owner}" in owners else "orphaned"
         out.append(Mismatch(path=path, state=state, stack=owner))
