@@ -121,9 +121,14 @@ def _ignored(r: Review, author: str, head_sha: str) -> str | None:
     return None
 
 
-def _teams_approved(r: Review, required: list[str], teams: Teams) -> list[str]:
+def _approves_for(r: Review, author: str, head_sha: str, required: list[str], teams: Teams) -> str | list[str]:
+    """The required teams an approval counts for, or why it counts for none."""
+    why = _ignored(r, author, head_sha)
+    if why:
+        return why
     member_of = set(teams.teams_of(r.user))
-    return [t for t in required if t in member_of]
+    matched = [t for t in required if t in member_of]
+    return matched or f"{r.user}: not a member of {', '.join(required) or 'a required team'}"
 
 
 def count_approvals(reviews: list[Review], head_sha: str, author: str, required: list[str], teams: Teams) -> Approvals:
@@ -132,16 +137,15 @@ def count_approvals(reviews: list[Review], head_sha: str, author: str, required:
     ignored: list[str] = []
     changes_requested: list[str] = []
     for _, r in sorted(_verdicts(reviews).items()):
-        why = _ignored(r, author, head_sha)
-        if why is None and r.state == "CHANGES_REQUESTED":
+        if r.state == "CHANGES_REQUESTED" and _ignored(r, author, head_sha) is None:
             changes_requested.append(r.user)
             continue
-        matched = [] if why else _teams_approved(r, required, teams)
-        if why is None and not matched:
-            why = f"{r.user}: not a member of {', '.join(required) or 'a required team'}"
-        ignored += [why] if why else []
-        for t in matched:
-            counted[t].append(r.user)
+        outcome = _approves_for(r, author, head_sha, required, teams)
+        if isinstance(outcome, str):
+            ignored.append(outcome)
+            continue
+        for team in outcome:
+            counted[team].append(r.user)
     missing = [t for t in required if not counted[t]]
     return Approvals(
         satisfied=not missing and not changes_requested,
