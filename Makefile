@@ -17,6 +17,8 @@ test: $(STAMP).dev chromium
 	$(BIN)/ruff format --check ssops_ci tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/actionlint .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress --min-severity low .github/workflows
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP).dev

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ssops_ci.model.audit import AuditRead
 from ssops_ci.model.change import ResourceChange
 from ssops_ci.model.finding import ScanResult
-from ssops_ci.model.forge import MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
 from ssops_ci.model.plan import PathChange
 from ssops_ci.model.stack import Stack, StackJob
 
@@ -76,24 +76,37 @@ class Scanner(Protocol):
 
 
 class Forge(Protocol):
-    """Where pull requests live."""
+    """Where pull requests live (GitHub, or the local forge)."""
 
     name: str
 
+    def identity(self) -> Identity:
+        """Who ssops-ci acts as here: a GitHub App, the Actions token, or the local user."""
+
     def get_pr(self, number: int) -> PullRequest: ...
+
+    def base_tip(self, branch: str) -> str:
+        """The current commit of a branch (a PR's base moves on after it is opened)."""
+
+    def open_prs(self, base: str) -> list[PullRequest]: ...
+
+    def changed_paths(self, number: int) -> list[str] | None:
+        """Every path the pull request changes (both sides of a rename); None when too many to list."""
 
     def upsert_comment(self, number: int, body: str, marker: str) -> str:
         """Create the sticky comment or update it in place; returns its id. Never duplicates."""
 
-    def set_status(
-        self, sha: str, context: str, state: StatusState, description: str, url: str | None = None
-    ) -> None: ...
+    def set_gate(self, sha: str, context: str, state: GateState, title: str, summary: str, url: str | None) -> None:
+        """The gate's verdict on a commit: a check run owned by ssops-ci's identity (a status on the local forge)."""
 
-    def statuses(self, sha: str) -> dict[str, StatusState]:
-        """The latest state of each status context on `sha`."""
+    def set_status(self, sha: str, context: str, state: GateState, description: str, url: str | None = None) -> None:
+        """A commit status (the apply result)."""
 
-    def required_contexts(self, branch: str) -> list[str]:
-        """Status contexts branch protection requires before merging into `branch`."""
+    def required_checks(self, branch: str) -> list[RequiredCheck]:
+        """The checks branch protection and rulesets require before merging into `branch`, with their source."""
+
+    def check_states(self, sha: str) -> list[CheckState]:
+        """The latest commit statuses and check runs on `sha`."""
 
     def set_labels(self, number: int, labels: list[str], managed_prefix: str) -> None:
         """Make the labels starting with `managed_prefix` exactly `labels`; leave the others alone."""
@@ -104,7 +117,10 @@ class Forge(Protocol):
     def reviews(self, number: int) -> list[Review]: ...
 
     def merge(self, number: int, sha: str, title: str) -> MergeResult:
-        """Merge only if the head is still `sha`."""
+        """Merge only if the head is still `sha`; a refusal is a result with GitHub's reason, not an error."""
+
+    def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+        """Start a workflow (`workflow_dispatch`) at `ref`."""
 
 
 class AuditTrail(Protocol):

@@ -6,11 +6,15 @@ import pytest
 from click.testing import CliRunner
 
 from ssops_ci.commands.cli import cli
-from tests.github_double.fixture import World
+from tests.conftest import PROJECT
+from tests.github_double.fixture import APP_ID, APP_PERMISSIONS, World
 
 
-def doctor(world: World, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+def doctor(world: World, monkeypatch: pytest.MonkeyPatch, *, as_app: bool = False) -> tuple[int, str]:
     monkeypatch.setenv("GITHUB_TOKEN", "ci-token")
+    if as_app:
+        monkeypatch.setenv("SSOPS_APP_ID", str(APP_ID))
+        monkeypatch.setenv("SSOPS_APP_PRIVATE_KEY", world.app_private_key)
     result = CliRunner().invoke(
         cli, ["doctor", "--repo", str(world.dev.root), "--github-repo", "acme/ssops", "--api-url", world.double.url]
     )
@@ -21,33 +25,47 @@ def test_a_fresh_repository_is_told_what_to_fix(world: World, monkeypatch: pytes
     world.dev.write(".github/CODEOWNERS", "/templates/ @acme/platform\n")
     code, out = doctor(world, monkeypatch)
     assert code == 1
-    assert "FAIL main is protected" in out
-    assert "fix: Settings > Branches > main: require status check ssops-ci/risk" in out
+    assert "WARN ssops-ci acts as a GitHub App, so the gate cannot be forged" in out
+    assert "FAIL ssops-ci/risk is a required check on main (branch protection or a ruleset)" in out
+    assert "fix: Settings > Rules (or Branches) > main: require status check ssops-ci/risk" in out
     assert "FAIL the default workflow token is read-only" in out
     assert "FAIL CODEOWNERS gives /policies/ to @acme/platform" in out
-    assert "fix: add alice, bob to @acme/payments or remove them from policies/teams.yaml" in out
+    # the Actions token cannot read protection or teams: said so, not guessed
+    assert "WARN main's protection can be read" in out and "needs an admin token or an App" in out
+    assert "FAIL @acme/payments exists and can be read" in out
 
 
 def test_a_hardened_repository_passes(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import PROJECT
-
     world.dev.write(".github/CODEOWNERS", (PROJECT / ".github/CODEOWNERS").read_text())
-    for name in ("evaluate.yml", "review.yml", "apply.yml"):
-        world.dev.write(f".github/workflows/{name}", (PROJECT / ".github/workflows" / name).read_text())
+    world.install_app()
     d = world.double
-    d.protected, d.required_contexts, d.workflow_permissions = True, ["ssops-ci/risk"], "read"
+    d.apps[APP_ID].permissions = {**APP_PERMISSIONS, "administration": "read", "members": "read"}
+    d.protected, d.required_checks, d.workflow_permissions = True, [("ssops-ci/risk", APP_ID)], "read"
+    d.review_rules = {"dismiss_stale_reviews": True, "require_last_push_approval": True}
+    d.restrictions = {"users": [], "apps": ["ssops-ci"]}
+    d.environments = {
+        name: {"deployment_branch_policy": {"protected_branches": True, "custom_branch_policies": False}}
+        for name in ("ssops-gate", "production")
+    }
     d.team_members = {
         "platform": ["pat-platform", "quinn-platform"],
         "payments": ["alice", "bob"],
         "search": ["carol", "dave"],
     }
-    code, out = doctor(world, monkeypatch)
+    code, out = doctor(world, monkeypatch, as_app=True)
     assert code == 0, out
-    assert "FAIL" not in out and "checks pass" in out
+    assert "FAIL" not in out and "WARN" not in out and "checks pass" in out
+    assert "ok   ssops-ci acts as the GitHub App ssops-ci[bot]" in out
+
+
+def test_a_required_check_from_any_source_is_forgeable(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.install_app()
+    world.double.protected, world.double.required_contexts = True, ["ssops-ci/risk"]
+    _, out = doctor(world, monkeypatch, as_app=True)
+    assert "FAIL ssops-ci/risk must come from the ssops-ci GitHub App" in out
+    assert "from any source, anyone with write access can satisfy it" in out
 
 
 def test_offline_needs_no_api() -> None:
-    from tests.conftest import PROJECT
-
     result = CliRunner().invoke(cli, ["doctor", "--offline", "--repo", str(PROJECT)])
     assert result.exit_code == 0, result.stdout

@@ -1,4 +1,5 @@
-"""The GitHub Actions workflows: linted, schema-valid, and holding to the security rules."""
+"""The GitHub Actions workflows: schema-valid, least-privileged, and wired so GitHub's trigger rules
+give the intended event graph (actionlint and zizmor run over them in `make test`)."""
 
 from __future__ import annotations
 
@@ -6,26 +7,29 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from ssops_ci.model.forge import APPLY_WORKFLOW, EVALUATE_WORKFLOW
 from tests.conftest import PROJECT
+from tests.github_double.triggers import OWN_COPY, started, triggers
 
 WORKFLOWS = sorted((PROJECT / ".github/workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
+# ssops-ci's own workflows; ci.yml runs this project's test suite and is not part of what adopters install.
+PRODUCT = {p.name: p for p in WORKFLOWS if p.name != "ci.yml"}
 
 
-def load(path: Path) -> dict:  # type: ignore[type-arg]
+def load(path: Path) -> dict[str, Any]:
     # BaseLoader keeps every scalar a string (so `on` is not True); it constructs nothing.
     doc = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # noqa: S506
     assert isinstance(doc, dict)
     return doc
 
 
-def test_actionlint() -> None:
-    out = subprocess.run([str(BIN / "actionlint"), *map(str, WORKFLOWS)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stdout + out.stderr
+GRAPH = {name: load(path) for name, path in PRODUCT.items()}
 
 
 def test_github_workflow_schema() -> None:
@@ -44,31 +48,99 @@ def test_actions_are_pinned_and_permissions_are_least(path: Path) -> None:
         for step in job.get("steps", []):
             if "uses" in step:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] == "false"  # no job here pushes with git
     if path.name != "ci.yml":
         assert doc["permissions"] == {} or doc["permissions"] == "{}"
-    for job in doc["jobs"].values():
-        assert "permissions" in job or path.name == "ci.yml"
+        assert all("permissions" in job for job in doc["jobs"].values())
 
 
-@pytest.mark.parametrize("name", ["evaluate.yml", "review.yml"])
-def test_write_token_jobs_never_run_pr_code(name: str) -> None:
-    text = (PROJECT / ".github/workflows" / name).read_text()
-    doc = load(PROJECT / ".github/workflows" / name)
-    assert "github.event.pull_request.head" not in text.replace("github.event.pull_request.head.repo.full_name", "")
-    assert "secrets." not in text  # only the job's own scoped token
-    [job] = doc["jobs"].values()
-    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
-    assert checkout["with"]["ref"] == "${{ github.event.repository.default_branch }}"
-    fetch = next(s for s in job["steps"] if "git fetch" in s.get("run", ""))
-    assert "refs/pull/${PR}/head:refs/ssops/pr/${PR}" in fetch["run"]  # data only, no checkout
-    assert doc["concurrency"]["group"].startswith("ssops-ci-pr-${{ github.event.pull_request.number")
+# ----------------------------------------------------------------------------- the event graph
 
 
-def test_pull_request_target_only_where_intended() -> None:
-    for path in WORKFLOWS:
-        on = load(path)["on"]
-        if "pull_request_target" in on:
-            assert path.name == "evaluate.yml"
-    apply = load(PROJECT / ".github/workflows/apply.yml")
-    assert list(apply["on"]) == ["push"] and apply["concurrency"]["cancel-in-progress"] == "false"
-    assert apply["jobs"]["apply"]["permissions"]["id-token"] == "write"
+def _push(actor: str) -> list[str]:
+    return started(GRAPH, "push", {"ref": "refs/heads/main"}, actor)
+
+
+def _dispatch(workflow: str, actor: str = "actions") -> list[str]:
+    return started(GRAPH, "workflow_dispatch", {"workflow": f".github/workflows/{workflow}"}, actor)
+
+
+def test_a_merge_made_with_github_token_leads_to_exactly_one_apply() -> None:
+    # GitHub starts nothing for the push a GITHUB_TOKEN merge makes; the gate then dispatches apply.yml.
+    assert _push("actions") == []
+    assert [*_push("actions"), *_dispatch(APPLY_WORKFLOW)].count(APPLY_WORKFLOW) == 1
+
+
+@pytest.mark.parametrize("merged_by", ["app", "user"])
+def test_a_merge_made_by_the_app_or_a_person_leads_to_exactly_one_apply(merged_by: str) -> None:
+    # Their push starts apply.yml itself (the gate dispatches nothing then), and refreshes the open PRs.
+    assert _push(merged_by) == [APPLY_WORKFLOW, "refresh.yml"]
+
+
+def test_pull_request_events_start_only_the_unprivileged_evaluation() -> None:
+    for action in ("opened", "synchronize", "reopened", "ready_for_review"):
+        assert started(GRAPH, "pull_request", {"action": action}, "user") == [EVALUATE_WORKFLOW]
+    assert started(GRAPH, "pull_request", {"action": "labeled"}, "app") == []  # our own labels start nothing
+    assert started(GRAPH, "pull_request_review", {"action": "submitted"}, "user") == [EVALUATE_WORKFLOW]
+
+
+def test_a_finished_evaluation_starts_the_gate_and_finished_checks_start_a_refresh() -> None:
+    name = GRAPH[EVALUATE_WORKFLOW]["name"]
+    run = {"action": "completed", "workflow_run": {"name": name}}
+    assert started(GRAPH, "workflow_run", run, "user") == ["gate.yml"]
+    assert started(GRAPH, "workflow_run", {"action": "completed", "workflow_run": {"name": "ci"}}, "user") == [
+        "refresh.yml"
+    ]
+    assert started(GRAPH, "check_suite", {"action": "completed"}, "app") == ["refresh.yml"]
+
+
+def test_the_gate_dispatches_only_workflows_that_accept_it() -> None:
+    evaluate = triggers(GRAPH[EVALUATE_WORKFLOW])["workflow_dispatch"]["inputs"]
+    apply = triggers(GRAPH[APPLY_WORKFLOW])["workflow_dispatch"]["inputs"]
+    assert set(evaluate) == {"pr"} and set(apply) == {"sha"}
+    assert _dispatch(EVALUATE_WORKFLOW) == [EVALUATE_WORKFLOW] and _dispatch(APPLY_WORKFLOW) == [APPLY_WORKFLOW]
+
+
+def _privileged(job: dict[str, Any], text: str) -> bool:
+    perms = job.get("permissions") or {}
+    writes = isinstance(perms, dict) and any(v == "write" and k != "id-token" for k, v in perms.items())
+    return writes or bool(job.get("environment")) or "secrets." in text
+
+
+def _handles_pr_content(name: str, job: dict[str, Any]) -> bool:
+    on = triggers(GRAPH[name])
+    checks_out_pr = any("refs/pull/" in str((s.get("with") or {}).get("ref", "")) for s in job.get("steps", []))
+    return checks_out_pr or bool({"pull_request", "pull_request_review", "pull_request_target"} & set(on))
+
+
+def test_no_job_that_handles_pr_content_has_a_write_permission_or_a_secret() -> None:
+    for name, doc in GRAPH.items():
+        text = PRODUCT[name].read_text()
+        for job_name, job in doc["jobs"].items():
+            if _handles_pr_content(name, job):
+                assert not _privileged(job, text), f"{name}: job {job_name} handles PR content with privileges"
+                assert "pull_request_target" not in triggers(doc)
+
+
+def test_every_privileged_job_runs_from_the_default_branchs_workflow_file() -> None:
+    for name, doc in GRAPH.items():
+        text = PRODUCT[name].read_text()
+        on = triggers(doc)
+        for job_name, job in doc["jobs"].items():
+            if not _privileged(job, text):
+                continue
+            own_copy = set(on) & set(OWN_COPY)
+            branches = on.get("push", {}).get("branches") or []
+            assert not own_copy - {"push", "workflow_dispatch"}, f"{name}/{job_name} runs a PR's copy of itself"
+            assert "push" not in own_copy or branches == ["main"], f"{name}/{job_name}: push from any branch"
+            if "workflow_dispatch" in own_copy:  # a dispatch runs the dispatched ref's copy: only main's
+                assert job.get("if", "").replace(" ", "") == "github.ref=='refs/heads/main'", f"{name}/{job_name}"
+
+
+def test_apply_and_drift_queue_in_their_own_groups_and_never_cancel() -> None:
+    apply, drift = GRAPH[APPLY_WORKFLOW]["concurrency"], GRAPH["drift.yml"]["concurrency"]
+    assert apply["group"] != drift["group"]
+    assert apply["cancel-in-progress"] == drift["cancel-in-progress"] == "false"
+    assert GRAPH[APPLY_WORKFLOW]["jobs"]["apply"]["permissions"]["id-token"] == "write"
+    assert "setup-terraform" in PRODUCT["drift.yml"].read_text()  # drift plans with a pinned Terraform

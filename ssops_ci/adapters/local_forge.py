@@ -1,4 +1,4 @@
-"""The local forge: a pull request is a branch; comments, statuses, labels and reviews live in .git/ssops/."""
+"""The local forge: a pull request is a branch; comments, checks, labels and reviews live in .git/ssops/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import git
 from pydantic import BaseModel, Field
 
 from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
-from ssops_ci.model.forge import MergeResult, PullRequest, Review, StatusState
+from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
 from ssops_ci.model.problems import ForgeError
 
 
@@ -24,6 +24,8 @@ class Store(BaseModel):
     next_comment: int = 1
     prs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     statuses: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)  # sha -> context -> status
+    required: list[str] = Field(default_factory=list)  # contexts a merge into any branch needs
+    dispatches: list[dict[str, Any]] = Field(default_factory=list)  # workflows started, for the record
 
 
 class LocalForge:
@@ -56,7 +58,7 @@ class LocalForge:
 
     # ------------------------------------------------------------------ local-only operations
 
-    def open(self, branch: str, base: str, author: str, title: str = "") -> PullRequest:
+    def open(self, branch: str, base: str, author: str, title: str = "", draft: bool = False) -> PullRequest:
         for ref in (branch, base):
             if ref not in self.repo.heads:
                 raise ForgeError(f"no branch {ref!r} in {self.repo.working_dir}")
@@ -73,6 +75,7 @@ class LocalForge:
                 "head_ref": branch,
                 "base_ref": base,
                 "state": "open",
+                "draft": draft,
                 "comments": {},
                 "statuses": {},
                 "labels": [],
@@ -99,14 +102,25 @@ class LocalForge:
             copied: dict[str, Any] = json.loads(json.dumps(self._pr(store, number)))
         return copied
 
+    def comments(self, number: int) -> list[str]:
+        return list(self.record(number)["comments"].values())
+
+    def statuses(self, sha: str) -> dict[str, GateState]:
+        return {ctx: s["state"] for ctx, s in self.status_detail(sha).items()}
+
+    def status_detail(self, sha: str) -> dict[str, Any]:
+        with self._store() as store:
+            return dict(store.statuses.get(sha, {}))
+
     # ------------------------------------------------------------------ Forge protocol
+
+    def identity(self) -> Identity:
+        return Identity(login="ssops-ci", kind="local")
 
     def get_pr(self, number: int) -> PullRequest:
         with self._store() as store:
             pr = dict(self._pr(store, number))
         head = pr.get("merged_head") or self.repo.git.rev_parse(f"refs/heads/{pr['head_ref']}")
-        base = self.repo.git.rev_parse(f"refs/heads/{pr['base_ref']}")
-        state = "merged" if pr.get("merge_sha") else pr["state"]
         return PullRequest(
             number=pr["number"],
             title=pr["title"],
@@ -114,10 +128,22 @@ class LocalForge:
             head_ref=pr["head_ref"],
             head_sha=head,
             base_ref=pr["base_ref"],
-            base_sha=base,
-            state=state,
+            base_sha=self.base_tip(pr["base_ref"]),
+            state="merged" if pr.get("merge_sha") else pr["state"],
+            draft=bool(pr.get("draft")),
             url=f"local://{self.repo.working_dir}#{number}",
         )
+
+    def base_tip(self, branch: str) -> str:
+        return str(self.repo.git.rev_parse(f"refs/heads/{branch}"))
+
+    def open_prs(self, base: str) -> list[PullRequest]:
+        return [p for p in self.all_prs() if p.state == "open" and p.base_ref == base]
+
+    def changed_paths(self, number: int) -> list[str] | None:
+        pr = self.get_pr(number)
+        names = self.repo.git.diff("--name-only", "--no-renames", f"{pr.base_sha}...{pr.head_sha}")
+        return sorted(set(names.splitlines()))
 
     def upsert_comment(self, number: int, body: str, marker: str) -> str:
         with self._store() as store:
@@ -131,22 +157,22 @@ class LocalForge:
             comments[cid] = body
             return cid
 
-    def comments(self, number: int) -> list[str]:
-        return list(self.record(number)["comments"].values())
+    def set_gate(self, sha: str, context: str, state: GateState, title: str, summary: str, url: str | None) -> None:
+        self.set_status(sha, context, state, title, url)
 
-    def set_status(self, sha: str, context: str, state: StatusState, description: str, url: str | None = None) -> None:
+    def set_status(self, sha: str, context: str, state: GateState, description: str, url: str | None = None) -> None:
         with self._store() as store:
             store.statuses.setdefault(sha, {})[context] = {"state": state, "description": description[:140], "url": url}
 
-    def statuses(self, sha: str) -> dict[str, StatusState]:
-        return {ctx: s["state"] for ctx, s in self.status_detail(sha).items()}
-
-    def status_detail(self, sha: str) -> dict[str, Any]:
+    def required_checks(self, branch: str) -> list[RequiredCheck]:
         with self._store() as store:
-            return dict(store.statuses.get(sha, {}))
+            return [RequiredCheck(context=c) for c in store.required]
 
-    def required_contexts(self, branch: str) -> list[str]:
-        return []
+    def check_states(self, sha: str) -> list[CheckState]:
+        return [
+            CheckState(context=ctx, source="status", passed=s["state"] == "success", done=s["state"] != "pending")
+            for ctx, s in self.status_detail(sha).items()
+        ]
 
     def set_labels(self, number: int, labels: list[str], managed_prefix: str) -> None:
         with self._store() as store:
@@ -167,7 +193,7 @@ class LocalForge:
     def merge(self, number: int, sha: str, title: str) -> MergeResult:
         pr = self.get_pr(number)
         if pr.state != "open":
-            return MergeResult(merged=False, message=f"#{number} is {pr.state}")
+            return MergeResult(merged=False, refused=True, message=f"#{number} is {pr.state}")
         if pr.head_sha != sha:
             return MergeResult(
                 merged=False, head_moved=True, message="Head branch was modified. Review and try the merge again."
@@ -175,10 +201,14 @@ class LocalForge:
         try:
             merged = merge_into(self.repo, pr.base_ref, sha, f"Merge pull request #{number}: {title}", pr.author)
         except MergeConflict as e:
-            return MergeResult(merged=False, message=str(e))
+            return MergeResult(merged=False, refused=True, message=str(e))
         with self._store() as store:
             record = self._pr(store, number)
             record["merge_sha"] = merged
             record["merged_head"] = sha
             record["state"] = "closed"
         return MergeResult(merged=True, sha=merged, message="Pull Request successfully merged")
+
+    def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
+        with self._store() as store:
+            store.dispatches.append({"workflow": workflow, "ref": ref, "inputs": inputs})

@@ -18,7 +18,7 @@ from typing import Literal
 from ssops_ci.app.scope import prepare, scope
 from ssops_ci.config.platform import Platform
 from ssops_ci.model.apply import ApplyRun, StackOutcome
-from ssops_ci.model.forge import APPLY_CONTEXT, StatusState
+from ssops_ci.model.forge import APPLY_CONTEXT, GateState
 from ssops_ci.model.plan import Prepared
 from ssops_ci.model.problems import ForgeError, LockTimeout, PlanError, SsopsError
 from ssops_ci.ports import AuditTrail, Clock, Engine, Forge, Repository, Store
@@ -167,7 +167,7 @@ class Applier:
         forge = self.forge
         if forge is None:
             return
-        state: StatusState = "success" if result.ok else "failure"
+        state: GateState = "success" if result.ok else "failure"
         steps: list[tuple[str, Callable[[], object]]] = [
             (
                 "set the ssops-ci/apply status",

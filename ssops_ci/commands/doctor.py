@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -24,9 +25,10 @@ def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bo
         slug = github_repo or event_context()[0]
         if not slug:
             raise SsopsError("which repository? pass --github-repo OWNER/NAME, or --offline for local checks only")
-        found += checks.remote(GitHubForge(slug, base_url=api_url, attempts=2), g.teams)
+        found += checks.remote(GitHubForge(slug, base_url=api_url, attempts=2), g.teams, os.environ.get("SSOPS_APP_ID"))
     for c in found:
-        click.echo(f"{'ok  ' if c.ok else 'FAIL'} {c.what}" + ("" if c.ok else f"\n     fix: {c.fix}"))
-    failed = sum(1 for c in found if not c.ok)
-    click.echo(f"{len(found) - failed} of {len(found)} checks pass")
+        mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}[c.status]
+        click.echo(f"{mark} {c.what}" + ("" if c.status == "ok" else f"\n     fix: {c.fix}"))
+    failed = sum(1 for c in found if c.status == "fail")
+    click.echo(f"{sum(1 for c in found if c.status == 'ok')} of {len(found)} checks pass")
     return 1 if failed else 0

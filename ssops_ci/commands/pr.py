@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from ssops_ci.adapters import audit
 from ssops_ci.adapters.local_forge import LocalForge
-from ssops_ci.app.pull_request import Outcome
+from ssops_ci.app import jobs
+from ssops_ci.app.gate import Outcome
+from ssops_ci.commands import event
 from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.commands.forge import forge_options, make_forge, pr_number, report_url
-from ssops_ci.model.forge import RISK_CONTEXT
+from ssops_ci.model.forge import REPORT_ARTIFACT, RISK_CONTEXT
+from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import wiring
+from ssops_ci.ports import Forge
 
 
 @click.group()
@@ -126,3 +131,139 @@ def pr_review(
 ) -> int:
     """Count approvals of the current head; merge when the tier's reviewers have approved."""
     return _run("review", repo, number, forge_kind, github_repo, api_url)
+
+
+@pr.command("plan")
+@repo_option
+@click.argument("number", type=int, required=False)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write the artifact.")
+@click.option("--matrix", "as_matrix", is_flag=True, help="Print fanout= and matrix= lines for $GITHUB_OUTPUT.")
+@click.option("--stacks", default="", help="Evaluate only these stacks (space-separated), in a matrix job.")
+@forge_options
+@guarded
+def pr_plan(
+    repo: Path,
+    number: int | None,
+    out: Path | None,
+    as_matrix: bool,
+    stacks: str,
+    forge_kind: str | None,
+    github_repo: str | None,
+    api_url: str | None,
+) -> int:
+    """The unprivileged half: evaluate a PR against its base's current tip; write report.json and meta.json."""
+    repository = wiring.open_repository(repo)
+    forge = make_forge(forge_kind, repository, github_repo, api_url)
+    if as_matrix:
+        fanout, matrix = jobs.matrix_job(forge, repository, pr_number(number))
+        click.echo(f"fanout={'true' if fanout else 'false'}\nmatrix={json.dumps(matrix)}")
+        return 0
+    if out is None:
+        raise SsopsError("say where to write the artifact: --out DIR (or --matrix for the fan-out)")
+    evaluator = wiring.evaluator(wiring.services(repository))
+    files = jobs.plan_job(forge, repository, evaluator, pr_number(number), stacks.split() or None)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {', '.join(sorted(files))} to {out}")
+    return 0
+
+
+@pr.command("join")
+@click.argument("parts", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True)
+@guarded
+def pr_join(parts: tuple[Path, ...], out: Path) -> int:
+    """Join the artifacts of a fanned-out evaluation into one report for the gate."""
+    files = jobs.join_job([_read_dir(p) for p in parts])
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    click.echo(f"joined {len(parts)} part(s) into {out}")
+    return 0
+
+
+def _read_dir(directory: Path) -> dict[str, bytes]:
+    return {n: (directory / n).read_bytes() for n in (jobs.REPORT_FILE, jobs.META_FILE) if (directory / n).is_file()}
+
+
+def _artifact(forge: Forge, run_id: int | None, directory: Path | None) -> dict[str, bytes]:
+    if directory is not None:
+        return {
+            n: (directory / n).read_bytes() for n in (jobs.REPORT_FILE, jobs.META_FILE) if (directory / n).is_file()
+        }
+    from ssops_ci.adapters.github import GitHubForge
+    from ssops_ci.adapters.github.artifacts import fetch
+
+    if not isinstance(forge, GitHubForge) or run_id is None:
+        raise SsopsError("pass --artifact DIR (the local forge has no workflow runs) or --run-id on GitHub")
+    return fetch(forge.conn, run_id, REPORT_ARTIFACT, {jobs.REPORT_FILE, jobs.META_FILE})
+
+
+@pr.command("gate")
+@repo_option
+@click.option("--run-id", type=int, help="The evaluation's workflow run (default: the run that started this one).")
+@click.option("--artifact", type=click.Path(file_okay=False, path_type=Path), help="Read the report from DIR.")
+@click.option("--base", default="main", show_default=True, help="The branch pull requests go into.")
+@forge_options
+@guarded
+def pr_gate(
+    repo: Path,
+    run_id: int | None,
+    artifact: Path | None,
+    base: str,
+    forge_kind: str | None,
+    github_repo: str | None,
+    api_url: str | None,
+) -> int:
+    """The privileged half: judge an evaluation's report, publish the verdict, merge when allowed."""
+    repository = wiring.open_repository(repo)
+    forge = make_forge(forge_kind, repository, github_repo, api_url)
+    run = event.workflow_run()
+    run_id = run_id or (int(run["id"]) if run.get("id") else None)
+    if run and run.get("conclusion") not in (None, "success"):
+        prs = jobs.prs_with_head(forge, base, str(run.get("head_sha")))
+        jobs.evaluation_failed(forge, prs, event.run_url(run_id))
+        click.echo(f"the evaluation run {run_id} {run.get('conclusion')}: marked {len(prs)} PR head(s) failed")
+        return 1
+    gate = wiring.gate(repository, forge, report_url=event.run_url(run_id) or report_url())
+    result = jobs.gate_job(
+        gate,
+        forge,
+        _artifact(forge, run_id, artifact),
+        event.audit_event(run.get("event")),
+        run_head=run.get("head_sha"),
+    )
+    click.echo(describe(result.outcome) if result.outcome and not result.outcome.stale else result.note)
+    return 1 if result.outcome and result.outcome.state in ("failure", "error") else 0
+
+
+@pr.command("refresh")
+@repo_option
+@click.option("--base", default="main", show_default=True, help="The branch pull requests go into.")
+@click.option("--head", help="Evaluate again the open PRs whose head is this commit (a check on it finished).")
+@click.option("--before", help="With --after: a push moved the base from BEFORE to AFTER.")
+@click.option("--after", help="With --before: a push moved the base from BEFORE to AFTER.")
+@forge_options
+@guarded
+def pr_refresh(
+    repo: Path,
+    base: str,
+    head: str | None,
+    before: str | None,
+    after: str | None,
+    forge_kind: str | None,
+    github_repo: str | None,
+    api_url: str | None,
+) -> int:
+    """Have open pull requests evaluated again after something they depend on moved."""
+    repository = wiring.open_repository(repo)
+    forge = make_forge(forge_kind, repository, github_repo, api_url)
+    if head:
+        numbers = jobs.refresh_head(forge, base, head)
+    elif before and after:
+        numbers = jobs.refresh_after_push(forge, repository, base, before, after)
+    else:
+        raise SsopsError("say what moved: --head SHA, or --before SHA --after SHA")
+    click.echo(f"evaluating again: {', '.join(f'#{n}' for n in numbers) or 'nothing'}")
+    return 0

@@ -1,15 +1,18 @@
-"""What a forge (GitHub, or the local one) holds about pull requests, as values."""
+"""What a forge (GitHub, or the local one) holds about pull requests and checks, as values."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-StatusState = Literal["success", "failure", "pending", "error"]
+GateState = Literal["success", "failure", "pending", "error"]
 RISK_CONTEXT = "ssops-ci/risk"
 APPLY_CONTEXT = "ssops-ci/apply"
 RISK_LABEL_PREFIX = "risk:"
+EVALUATE_WORKFLOW = "evaluate.yml"
+APPLY_WORKFLOW = "apply.yml"
+REPORT_ARTIFACT = "ssops-report"
 
 
 class PullRequest(BaseModel):
@@ -22,6 +25,7 @@ class PullRequest(BaseModel):
     base_sha: str
     state: Literal["open", "closed", "merged"] = "open"
     is_fork: bool = False
+    draft: bool = False
     url: str = ""
 
 
@@ -37,3 +41,37 @@ class MergeResult(BaseModel):
     sha: str | None = None
     message: str = ""
     head_moved: bool = False  # the head was not the evaluated SHA: nothing merged
+    refused: bool = False  # GitHub said no (protection, rules, not mergeable): `message` is its reason
+
+
+class Identity(BaseModel):
+    """Who ssops-ci acts as on the forge."""
+
+    model_config = ConfigDict(frozen=True)
+    login: str
+    kind: Literal["app", "actions-token", "token", "local"]
+    app_id: int | None = None  # the GitHub App behind an installation token
+
+    @property
+    def triggers_workflows(self) -> bool:
+        """Whether events this identity causes (a merge's push) start workflows: GITHUB_TOKEN's do not."""
+        return self.kind != "actions-token"
+
+
+class RequiredCheck(BaseModel):
+    """A check branch protection or a ruleset requires before merging; `app_id` None: from any source."""
+
+    model_config = ConfigDict(frozen=True)
+    context: str
+    app_id: int | None = None
+
+
+class CheckState(BaseModel):
+    """The latest state of one check on a commit: a commit status, or a check run and the app that made it."""
+
+    model_config = ConfigDict(frozen=True)
+    context: str
+    source: Literal["status", "check-run"]
+    passed: bool
+    done: bool = True
+    app_id: int | None = None

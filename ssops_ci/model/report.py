@@ -16,7 +16,7 @@ REPORT_VERSION = 1
 
 
 class StackReport(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     request: str
     kind: str
@@ -50,7 +50,8 @@ class StackReport(BaseModel):
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+    # Forbid what it does not know: a report is also untrusted input to the gate, read from an artifact.
+    model_config = ConfigDict(extra="forbid", frozen=True)
     version: int = REPORT_VERSION
     base: str
     head: str
@@ -58,6 +59,8 @@ class Report(BaseModel):
     engine: str
     governance_paths: list[str] = Field(default_factory=list)
     policy_errors: list[str] = Field(default_factory=list)
+    # What the gate found the report does not match (the pull request changes more than it covers).
+    integrity_errors: list[str] = Field(default_factory=list)
     checks_passed: int = 0
     cost: Totals | None = None
     teams: dict[str, dict[str, float | None]] = Field(default_factory=dict)
@@ -74,3 +77,13 @@ class Report(BaseModel):
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+class Evaluated(BaseModel):
+    """What an unprivileged evaluation job says it evaluated (checked against the forge before use)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    pr: int
+    head: str
+    base: str
+    base_ref: str

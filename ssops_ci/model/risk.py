@@ -37,6 +37,8 @@ class Decision(BaseModel):
     approver_teams: list[str] = Field(default_factory=list)  # keys in policies/teams.yaml, one approval each
     next_step: str
     blocked_by: list[str] = Field(default_factory=list)  # file:line: what to fix
+    draft: bool = False  # evaluated, never merged until it is marked ready for review
+    merge_refused: str | None = None  # GitHub's reason, when it refused the merge
 
 
 class Approvals(BaseModel):

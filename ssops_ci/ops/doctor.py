@@ -1,10 +1,18 @@
-"""`ssops-ci doctor`: are the repository settings the gate relies on actually in place?"""
+"""`ssops-ci doctor`: are the repository settings the gate relies on actually in place?
+
+Each check says what it found and, when it fails, how to fix it. The remote checks read branch
+protection and environments, which needs an admin's token or a GitHub App with Administration:
+read; a check the token cannot read says so instead of guessing.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
+
+import yaml
 
 from ssops_ci.adapters.github import GitHubForge
 from ssops_ci.config.teams import Teams
@@ -12,6 +20,8 @@ from ssops_ci.model.forge import RISK_CONTEXT
 from ssops_ci.model.problems import ForgeError
 
 GOVERNED = ("/templates/", "/policies/", "/ssops_ci/", "/.github/")
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+PRIVILEGED_ENVIRONMENTS = ("ssops-gate", "production")
 
 
 @dataclass
@@ -19,6 +29,11 @@ class Check:
     ok: bool
     what: str
     fix: str = ""
+    level: Literal["ok", "warn", "fail"] | None = None
+
+    @property
+    def status(self) -> str:
+        return self.level or ("ok" if self.ok else "fail")
 
 
 def codeowners(root: Path, teams: Teams) -> list[Check]:
@@ -33,21 +48,19 @@ def codeowners(root: Path, teams: Teams) -> list[Check]:
         if line:
             pattern, *names = line.split()
             rules[pattern] = set(names)
-    out = []
     platform = teams.platform.mention
-    for governed in GOVERNED:
-        owners = rules.get(governed, set())
-        out.append(
-            Check(
-                platform in owners,
-                f"CODEOWNERS gives {governed} to {platform}",
-                f"add `{governed} {platform}` to {path.relative_to(root)}",
-            )
+    out = [
+        Check(
+            platform in rules.get(governed, set()),
+            f"CODEOWNERS gives {governed} to {platform}",
+            f"add `{governed} {platform}` to {path.relative_to(root)}",
         )
+        for governed in GOVERNED
+    ]
     for name, team in teams.teams.items():
-        folder = f"/requests/{name}/"
         if name == teams.platform_team:
             continue
+        folder = f"/requests/{name}/"
         out.append(
             Check(
                 team.mention in rules.get(folder, set()),
@@ -58,57 +71,211 @@ def codeowners(root: Path, teams: Teams) -> list[Check]:
     return out
 
 
-def remote(forge: GitHubForge, teams: Teams) -> list[Check]:
-    out: list[Check] = []
+# ----------------------------------------------------------------------------- workflows (local files)
+
+
+def _load(path: Path) -> dict[str, Any]:
+    doc = yaml.load(path.read_text(), Loader=yaml.BaseLoader) if path.exists() else {}  # noqa: S506 - builds nothing
+    return doc if isinstance(doc, dict) else {}
+
+
+def _triggers(doc: dict[str, Any]) -> set[str]:
+    on = doc.get("on") or {}
+    return set(on) if isinstance(on, dict) else {on} if isinstance(on, str) else set(on)
+
+
+def _writes(job: dict[str, Any]) -> bool:
+    perms = job.get("permissions") or {}
+    return isinstance(perms, dict) and any(v == "write" for v in perms.values())
+
+
+def _workflow_file(root: Path, name: str, triggers: set[str], fix: str) -> Check:
+    found = _triggers(_load(root / ".github/workflows" / name))
+    return Check(triggers <= found, f".github/workflows/{name} runs on {', '.join(sorted(triggers))}", fix)
+
+
+def _pinned(root: Path) -> Check:
+    loose = []
+    for path in sorted((root / ".github/workflows").glob("*.y*ml")):
+        for job in (_load(path).get("jobs") or {}).values():
+            loose += [
+                f"{path.name}: {s['uses']}"
+                for s in job.get("steps") or []
+                if "uses" in s and not s["uses"].startswith("./") and not PINNED.match(s["uses"])
+            ]
+    return Check(
+        not loose,
+        "every action in .github/workflows is pinned to a full commit SHA",
+        "pin " + "; ".join(loose[:5]) + " to a commit SHA (with the version in a comment)",
+    )
+
+
+def _unprivileged_evaluation(root: Path) -> Check:
+    doc = _load(root / ".github/workflows/evaluate.yml")
+    jobs = doc.get("jobs") or {}
+    text = (
+        (root / ".github/workflows/evaluate.yml").read_text()
+        if (root / ".github/workflows/evaluate.yml").exists()
+        else ""
+    )
+    risky = [n for n, j in jobs.items() if _writes(j) or j.get("environment")] + (
+        ["secrets"] if "secrets." in text else []
+    )
+    return Check(
+        bool(jobs) and not risky and "pull_request_target" not in _triggers(doc),
+        "evaluate.yml (which handles PR content) holds no write permission, secret or environment",
+        f"keep evaluate.yml read-only; it has {', '.join(risky) or 'pull_request_target'}",
+    )
+
+
+def workflows(root: Path) -> list[Check]:
+    restore = "restore it from ssops-ci (see README, Install)"
+    return [
+        _workflow_file(root, "evaluate.yml", {"pull_request", "pull_request_review", "workflow_dispatch"}, restore),
+        _workflow_file(root, "gate.yml", {"workflow_run"}, restore),
+        _workflow_file(root, "apply.yml", {"push", "workflow_dispatch"}, restore),
+        _workflow_file(root, "refresh.yml", {"workflow_run", "push"}, restore),
+        _unprivileged_evaluation(root),
+        _pinned(root),
+    ]
+
+
+# ----------------------------------------------------------------------------- the repository's settings (API)
+
+
+def _read(forge: GitHubForge, path: str) -> tuple[Any, str | None]:
     try:
-        repo = forge.raw(f"/repos/{forge.slug}")
+        return forge.raw(path), None
     except ForgeError as e:
-        return [Check(False, f"the GitHub API answers for {forge.slug}", str(e))]
-    branch = repo.get("default_branch", "main")
-    out.append(Check(True, f"{forge.slug} is reachable (default branch {branch})"))
-    b = forge.raw(f"/repos/{forge.slug}/branches/{branch}")
-    contexts = (((b.get("protection") or {}).get("required_status_checks")) or {}).get("contexts") or []
-    out.append(
+        return None, str(e)
+
+
+def identity(forge: GitHubForge, app_id: str | None) -> list[Check]:
+    who = forge.identity()
+    if who.kind == "app":
+        return [Check(True, f"ssops-ci acts as the GitHub App {who.login} (app id {who.app_id})")]
+    return [
         Check(
-            bool(b.get("protected")),
-            f"{branch} is protected",
-            f"Settings > Branches: add a protection rule for {branch}",
+            False,
+            "ssops-ci acts as a GitHub App, so the gate cannot be forged",
+            "with only GITHUB_TOKEN any workflow or person with write access can set ssops-ci/risk; "
+            "create the ssops-ci GitHub App and set SSOPS_APP_ID and SSOPS_APP_PRIVATE_KEY (README, Install)",
+            level="warn" if not app_id else "fail",
         )
-    )
-    out.append(
+    ]
+
+
+def _required_sources(branch: dict[str, Any], rules: list[dict[str, Any]]) -> list[int | None]:
+    checks = (((branch.get("protection") or {}).get("required_status_checks")) or {}).get("checks") or []
+    sources = [c.get("app_id") for c in checks if c.get("context") == RISK_CONTEXT]
+    for rule in rules:
+        if rule.get("type") == "required_status_checks":
+            params = rule.get("parameters") or {}
+            sources += [
+                c.get("integration_id")
+                for c in params.get("required_status_checks") or []
+                if c.get("context") == RISK_CONTEXT
+            ]
+    return sources
+
+
+def required_check(forge: GitHubForge, branch: str, app_id: str | None) -> list[Check]:
+    data, error = _read(forge, f"/repos/{forge.slug}/branches/{branch}")
+    rules, rules_error = _read(forge, f"/repos/{forge.slug}/rules/branches/{branch}")
+    if error or rules_error:
+        return [Check(False, f"{branch}'s required checks can be read", str(error or rules_error))]
+    sources = _required_sources(data or {}, rules or [])
+    out = [
         Check(
-            RISK_CONTEXT in contexts,
-            f"{RISK_CONTEXT} is a required status check on {branch}",
-            f"Settings > Branches > {branch}: require status check {RISK_CONTEXT}",
+            bool(sources),
+            f"{RISK_CONTEXT} is a required check on {branch} (branch protection or a ruleset)",
+            f"Settings > Rules (or Branches) > {branch}: require status check {RISK_CONTEXT}",
         )
-    )
-    try:
-        perms = forge.raw(f"/repos/{forge.slug}/actions/permissions/workflow")
-        read_only = perms.get("default_workflow_permissions") == "read"
+    ]
+    if sources:
+        from_app = bool(app_id) and all(str(s) == str(app_id) for s in sources)
         out.append(
             Check(
-                read_only,
-                "the default workflow token is read-only",
-                "Settings > Actions > General > Workflow permissions: choose 'Read repository contents'",
+                from_app,
+                f"{RISK_CONTEXT} must come from the ssops-ci GitHub App",
+                f"in the rule, set the source of {RISK_CONTEXT} to the ssops-ci App (app id "
+                f"{app_id or 'SSOPS_APP_ID'}); from any source, anyone with write access can satisfy it",
             )
         )
+    return out
+
+
+def protection(forge: GitHubForge, branch: str) -> list[Check]:
+    data, error = _read(forge, f"/repos/{forge.slug}/branches/{branch}/protection")
+    if error:
+        reach = "needs an admin token or an App with Administration: read" if " 403 " in error else error
+        return [Check(False, f"{branch}'s protection can be read", reach, level="warn")]
+    reviews = (data or {}).get("required_pull_request_reviews") or {}
+    pushers = (data or {}).get("restrictions") or {}
+    people = [u["login"] for u in pushers.get("users") or []] + [t["slug"] for t in pushers.get("teams") or []]
+    return [
+        Check(
+            bool(reviews.get("dismiss_stale_reviews")),
+            "a push dismisses stale approvals",
+            f"Settings > Branches > {branch}: tick 'Dismiss stale pull request approvals when new commits are pushed'",
+        ),
+        Check(
+            bool(reviews.get("require_last_push_approval")),
+            "the most recent push must be approved by someone else",
+            f"Settings > Branches > {branch}: tick 'Require approval of the most recent reviewable push'",
+        ),
+        Check(
+            bool(pushers) and not people,
+            f"only the ssops-ci App can push to {branch}",
+            f"Settings > Branches > {branch}: restrict who can push to the ssops-ci App "
+            f"(now: {', '.join(people) or 'anyone with write access'})",
+        ),
+    ]
+
+
+def environments(forge: GitHubForge) -> list[Check]:
+    out = []
+    for name in PRIVILEGED_ENVIRONMENTS:
+        env, error = _read(forge, f"/repos/{forge.slug}/environments/{name}")
+        policy = (env or {}).get("deployment_branch_policy") or {}
         out.append(
             Check(
-                not perms.get("can_approve_pull_request_reviews"),
-                "workflows cannot approve pull requests",
-                "Settings > Actions > General: untick 'Allow GitHub Actions to create and approve pull requests'",
+                bool(policy.get("protected_branches") or policy.get("custom_branch_policies")) and not error,
+                f"environment {name} is limited to the default branch",
+                f"Settings > Environments > {name}: Deployment branches: the default branch only"
+                + (f" ({error})" if error else ""),
             )
         )
-    except ForgeError as e:
-        out.append(Check(False, "the default workflow token is read-only", f"could not read the setting: {e}"))
+    return out
+
+
+def workflow_token(forge: GitHubForge) -> list[Check]:
+    perms, error = _read(forge, f"/repos/{forge.slug}/actions/permissions/workflow")
+    if error:
+        return [Check(False, "the default workflow token is read-only", f"could not read the setting: {error}")]
+    return [
+        Check(
+            perms.get("default_workflow_permissions") == "read",
+            "the default workflow token is read-only",
+            "Settings > Actions > General > Workflow permissions: choose 'Read repository contents'",
+        ),
+        Check(
+            not perms.get("can_approve_pull_request_reviews"),
+            "workflows cannot approve pull requests",
+            "Settings > Actions > General: untick 'Allow GitHub Actions to create and approve pull requests'",
+        ),
+    ]
+
+
+def team_members(forge: GitHubForge, teams: Teams) -> list[Check]:
+    out = []
     for name, team in teams.teams.items():
         org, slug = team.github_team.split("/", 1)
-        try:
-            members = {m["login"].lower() for m in forge.raw(f"/orgs/{org}/teams/{slug}/members")}
-        except ForgeError as e:
-            out.append(Check(False, f"{team.mention} exists", str(e)))
+        members, error = _read(forge, f"/orgs/{org}/teams/{slug}/members")
+        if error:
+            out.append(Check(False, f"{team.mention} exists and can be read", error))
             continue
-        missing = sorted(m for m in team.members if m.lower() not in members)
+        missing = sorted(m for m in team.members if m.lower() not in {u["login"].lower() for u in members})
         out.append(
             Check(
                 not missing,
@@ -119,26 +286,11 @@ def remote(forge: GitHubForge, teams: Teams) -> list[Check]:
     return out
 
 
-def workflows(root: Path) -> list[Check]:
-    out = []
-    for name, trigger in (
-        ("evaluate.yml", "pull_request_target"),
-        ("review.yml", "pull_request_review"),
-        ("apply.yml", "push"),
-    ):
-        path = root / ".github/workflows" / name
-        text = path.read_text() if path.exists() else ""
-        out.append(
-            Check(trigger in text, f".github/workflows/{name} runs on {trigger}", f"restore {name} from ssops-ci")
-        )
-    evaluate = root / ".github/workflows/evaluate.yml"
-    if evaluate.exists():
-        bad = re.search(r"ref:\s*\$\{\{\s*github\.event\.pull_request\.head", evaluate.read_text())
-        out.append(
-            Check(
-                not bad,
-                "evaluate.yml never checks out the pull request's code",
-                "check out the base branch only; fetch the PR head as data",
-            )
-        )
-    return out
+def remote(forge: GitHubForge, teams: Teams, app_id: str | None = None) -> list[Check]:
+    repo, error = _read(forge, f"/repos/{forge.slug}")
+    if error:
+        return [Check(False, f"the GitHub API answers for {forge.slug}", str(error))]
+    branch = repo.get("default_branch", "main")
+    out = [Check(True, f"{forge.slug} is reachable (default branch {branch})")]
+    out += identity(forge, app_id) + required_check(forge, branch, app_id) + protection(forge, branch)
+    return out + environments(forge) + workflow_token(forge) + team_members(forge, teams)

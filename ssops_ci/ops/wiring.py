@@ -18,6 +18,7 @@ from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.state import StateStore
 from ssops_ci.app.apply import Applier
 from ssops_ci.app.evaluate import Evaluation, Services, evaluate
+from ssops_ci.app.gate import Gate
 from ssops_ci.app.pull_request import PullRequests
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
@@ -64,11 +65,21 @@ def services(
     )
 
 
-def evaluator(svc: Services) -> Callable[[str, str, Author], Evaluation]:
-    def run(base: str, head: str, author: Author) -> Evaluation:
-        return evaluate(svc, base, head, author=author)
+def evaluator(svc: Services) -> Callable[[str, str, Author, list[str] | None], Evaluation]:
+    def run(base: str, head: str, author: Author, only: list[str] | None = None) -> Evaluation:
+        return evaluate(svc, base, head, author=author, only=only)
 
     return run
+
+
+def gate(repo: GitRepository, forge: Forge, *, trail: AuditTrail | None = None, report_url: str | None = None) -> Gate:
+    return Gate(
+        forge,
+        repo,
+        trail or audit.for_root(repo.root),
+        store=None if repo.git.bare else state_store(repo),
+        report_url=report_url,
+    )
 
 
 def pull_requests(
@@ -80,12 +91,7 @@ def pull_requests(
     svc: Services | None = None,
 ) -> PullRequests:
     return PullRequests(
-        repo,
-        forge,
-        evaluator(svc or services(repo)),
-        trail or audit.for_root(repo.root),
-        store=None if repo.git.bare else state_store(repo),
-        report_url=report_url,
+        repo, forge, evaluator(svc or services(repo)), gate(repo, forge, trail=trail, report_url=report_url)
     )
 
 

@@ -112,7 +112,13 @@ def _next_step(r: Report, approved_by: list[str]) -> Markup:
     assert r.risk is not None and r.decision is not None
     d = r.decision
     text = next_step(
-        r.risk.tier, reviewers=d.required_reviewers, blocked_by=d.blocked_by, approved_by=approved_by, text=escape
+        r.risk.tier,
+        reviewers=d.required_reviewers,
+        blocked_by=d.blocked_by,
+        approved_by=approved_by,
+        text=escape,
+        draft=d.draft,
+        refused=d.merge_refused,
     )
     return Markup(text)  # noqa: S704 - every part people wrote went through escape()
 

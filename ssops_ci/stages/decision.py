@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ssops_ci.config.teams import Teams
-from ssops_ci.model.forge import Review, StatusState
+from ssops_ci.model.forge import GateState, Review
 from ssops_ci.model.report import Report
 from ssops_ci.model.risk import Approvals, Decision, Risk, Tier
 
@@ -19,9 +19,18 @@ def next_step(
     blocked_by: list[str],
     approved_by: list[str] | None = None,
     text: Callable[[str], str] = str,
+    draft: bool = False,
+    refused: str | None = None,
 ) -> str:
     """The next step, the one way it is said everywhere. `text` escapes what people wrote (the comment's
     Markdown); reviewers are team mentions from policies/teams.yaml, written as they are so they notify."""
+    if refused is not None:
+        return (
+            f"GitHub refused to merge it: {text(refused)}. Fix what GitHub names, or ask the platform team to "
+            "check the branch protection (`ssops-ci doctor`); it is evaluated again on the next push or review."
+        )
+    if draft and tier != "blocked":
+        return "It is a draft: evaluated, but never merged until it is marked ready for review."
     if tier == "low":
         return LOW
     if approved_by:
@@ -45,7 +54,7 @@ def blocked_by(report: Report) -> list[str]:
             where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.request)
             found.append((not (f.file or "").startswith("requests/"), f"{where}: {f.message}"))
     items = [text for _, text in sorted(found, key=lambda x: x[0])]
-    items += report.policy_errors
+    items += report.policy_errors + report.integrity_errors
     items += [
         f"{s.request}: {(s.error or '').splitlines()[0]}"
         for s in report.stacks
@@ -83,9 +92,15 @@ def decide(report: Report, risk: Risk, teams: Teams) -> Decision:
     )
 
 
-def decided(report: Report, teams: Teams | None, base_error: str | None = None) -> Report:
+def decided(report: Report, teams: Teams | None, base_error: str | None = None, draft: bool = False) -> Report:
     """The report with its decision; without the base's teams nothing can be decided but a block."""
     assert report.risk is not None
+    if draft and report.risk.tier != "blocked" and teams is not None:
+        d = decide(report, report.risk, teams)
+        step = next_step(report.risk.tier, reviewers=d.required_reviewers, blocked_by=d.blocked_by, draft=True)
+        return report.model_copy(
+            update={"decision": d.model_copy(update={"auto_merge": False, "draft": True, "next_step": step})}
+        )
     if teams is None:
         items = [base_error or "base revision invalid"]
         decision = Decision(
@@ -97,6 +112,14 @@ def decided(report: Report, teams: Teams | None, base_error: str | None = None) 
     else:
         decision = decide(report, report.risk, teams)
     return report.model_copy(update={"decision": decision})
+
+
+def refused(report: Report, reason: str) -> Report:
+    """GitHub would not merge what ssops-ci allowed: the decision says so, with GitHub's reason."""
+    assert report.risk is not None and report.decision is not None
+    step = next_step(report.risk.tier, reviewers=[], blocked_by=[], refused=reason)
+    update = {"merge_refused": reason, "auto_merge": False, "next_step": step}
+    return report.model_copy(update={"decision": report.decision.model_copy(update=update)})
 
 
 # ----------------------------------------------------------------------------- approvals
@@ -156,10 +179,14 @@ def count_approvals(reviews: list[Review], head_sha: str, author: str, required:
     )
 
 
-def status_for(report: Report, approvals: Approvals | None = None) -> tuple[StatusState, str]:
+def status_for(report: Report, approvals: Approvals | None = None) -> tuple[GateState, str]:
     d, r = report.decision, report.risk
     if d is None or r is None:
         return "error", "ssops-ci could not decide"
+    if d.merge_refused:
+        return "failure", f"GitHub refused the merge: {d.merge_refused}"
+    if d.draft and r.tier != "blocked":
+        return "pending", f"{r.tier} risk, draft: merges once it is marked ready for review"
     if r.tier == "blocked":
         return "failure", f"blocked: {d.blocked_by[0] if d.blocked_by else 'see the comment'}"
     if r.tier == "low":

@@ -164,6 +164,7 @@ def assess_pr(report: Report, rules: RiskRules) -> Risk:
     tiers += _pr_matches(report, rules)
     if report.policy_errors:
         tiers.append(("blocked", POLICIES_INVALID, "policy-error"))
+    tiers += [("blocked", e, "integrity") for e in report.integrity_errors]
     if not tiers:
         return Risk(tier="low", reasons=["every change is low risk"])
     tiers.sort(key=lambda t: -rank(t[0]))

@@ -1,19 +1,22 @@
 """A stateful GitHub REST API over HTTP on 127.0.0.1, backed by a real git repository.
 
-Every request it receives and every response it sends is checked against GitHub's
-OpenAPI description; tests fail on any shape the real API would reject. Faults
-(5xx, secondary rate limits, timeouts, a push before a merge) are injected on
-demand.
+Every request it receives and every response it sends is checked against GitHub's OpenAPI
+description; tests fail on any shape the real API would reject. It models what GitHub enforces
+and a convenient fake would skip: which token may do what (a workflow's GITHUB_TOKEN only what
+its job's `permissions:` grant, a GitHub App what it was installed with, a person what their
+role allows), that only apps create check runs, that a required check can name the app it must
+come from, that branch protection and rulesets refuse a merge, and that events a GITHUB_TOKEN
+causes start no workflow. Faults (5xx, secondary rate limits, timeouts, a push before a merge)
+are injected on demand.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import json
 import re
 import threading
 import time
+import traceback
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,21 +24,42 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import git
+import jwt
 
 from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
-from tests.github_double.spec import Spec
+from tests.github_double.calls import NOT_FOUND, Call, Reply
+from tests.github_double.routes_actions import ActionRoutes
+from tests.github_double.routes_checks import CheckRoutes
+from tests.github_double.routes_issues import IssueRoutes
+from tests.github_double.routes_pulls import PullRoutes
+from tests.github_double.routes_repo import RepoRoutes
+from tests.github_double.shapes import Shapes
+from tests.github_double.spec import spec
+from tests.github_double.state import (
+    ACTIONS_APP_ID,
+    PR,
+    ROLE_SCOPES,
+    App,
+    Artifact,
+    CheckRun,
+    Event,
+    Identity,
+    Issue,
+    WorkflowRun,
+    now,
+)
 
-_SPEC: Spec | None = None
-# Endpoints outside the shared subset that `ssops-ci doctor` uses; their shapes follow GitHub's
+# Endpoints outside the shared subset that `ssops-ci doctor` reads; their shapes follow GitHub's
 # documentation but cannot be validated against the subset.
-UNVALIDATED = {("GET", re.compile(r"^/repos/[^/]+/[^/]+/actions/permissions/workflow$"))}
-
-
-def spec() -> Spec:
-    global _SPEC
-    if _SPEC is None:
-        _SPEC = Spec()
-    return _SPEC
+UNVALIDATED = {
+    ("GET", re.compile(r"^/repos/[^/]+/[^/]+/actions/permissions/workflow$")),
+    ("GET", re.compile(r"^/repos/[^/]+/[^/]+/environments/[^/]+$")),
+}
+# Every write scope a workflow job can be granted (what the tests' plain "ci-token" holds).
+ALL_WORKFLOW_SCOPES = {
+    s: "write" for s in ("contents", "pull_requests", "issues", "checks", "statuses", "actions", "deployments")
+} | {"metadata": "read"}
+ANY = ("metadata", "read")
 
 
 @dataclass
@@ -49,84 +73,32 @@ class Fault:
     body: dict[str, Any] = field(default_factory=lambda: {"message": "Server Error"})
 
 
-@dataclass
-class PR:
-    number: int
-    head: str
-    base: str
-    author: str
-    title: str
-    fork: bool = False
-    state: str = "open"
-    merged: bool = False
-    merge_sha: str | None = None
-    head_sha_at_close: str | None = None
-    labels: list[str] = field(default_factory=list)
-    requested_users: list[str] = field(default_factory=list)
-    requested_teams: list[str] = field(default_factory=list)
-    reviews: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _too_long() -> dict[str, Any]:
-    """What GitHub answers for a comment over its limit."""
-    return {
-        "message": "Validation Failed",
-        "errors": [
-            {
-                "resource": "IssueComment",
-                "code": "custom",
-                "field": "body",
-                "message": "body is too long (maximum is 65536 characters)",
-            }
-        ],
-        "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
-    }
-
-
-NOT_FOUND = (404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
-Reply = tuple[int, Any]
-# What a simple pull request (the answer to a review request) leaves out of a full one.
-_NOT_IN_SIMPLE_PR = {
-    "merged",
-    "mergeable",
-    "rebaseable",
-    "mergeable_state",
-    "merged_by",
-    "comments",
-    "review_comments",
-    "maintainer_can_modify",
-    "commits",
-    "additions",
-    "deletions",
-    "changed_files",
-}
-
-
-@dataclass
-class Call:
-    """One request to an operation: its path parameters, JSON body and the token's user."""
-
-    p: dict[str, str]
-    body: Any
-    user: str
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class GitHubDouble:
+class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, ActionRoutes):
     def __init__(self, origin: git.Repo, owner: str = "acme", name: str = "ssops") -> None:
         self.origin = origin
         self.owner, self.name = owner, name
-        self.tokens = {"ci-token": "github-actions[bot]"}
+        self.tokens: dict[str, Identity] = {
+            "ci-token": Identity("github-actions[bot]", "actions", ACTIONS_APP_ID, dict(ALL_WORKFLOW_SCOPES)),
+        }
+        self.roles: dict[str, str] = {}  # login -> read | triage | write | maintain | admin
+        self.apps: dict[int, App] = {}
         self.prs: dict[int, PR] = {}
         self.comments: dict[int, dict[str, Any]] = {}  # id -> {issue, body, user}
         self.statuses: dict[str, list[dict[str, Any]]] = {}
-        self.required_contexts: list[str] = []
+        self.check_runs: dict[int, CheckRun] = {}
+        self.runs: dict[int, WorkflowRun] = {}
+        self.artifacts: dict[int, Artifact] = {}
+        self.issues: dict[int, Issue] = {}
+        self.events: list[Event] = []
         self.protected = False
+        self.required_contexts: list[str] = []  # from any source
+        self.required_checks: list[tuple[str, int | None]] = []  # (context, app that must set it)
+        self.review_rules: dict[str, Any] = {}
+        self.restrictions: dict[str, list[str]] = {}
+        self.rules: list[dict[str, Any]] = []  # rules of rulesets that apply to main
         self.team_members: dict[str, list[str]] = {}
         self.workflow_permissions = "write"
+        self.environments: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.before_merge: Callable[[PR], None] | None = None
         self.violations: list[str] = []
@@ -151,11 +123,52 @@ class GitHubDouble:
         self.server.shutdown()
         self.server.server_close()
 
-    def open_pr(self, head: str, author: str, base: str = "main", title: str = "", fork: bool = False) -> int:
+    def person(self, login: str, role: str = "write") -> str:
+        """A collaborator and a token of theirs (a personal access token with their role's reach)."""
+        self.roles[login] = role
+        token = f"{login}-token"
+        scopes = dict(ROLE_SCOPES.get(role, ROLE_SCOPES["read"]))
+        self.tokens[token] = Identity(login, "user", None, scopes)
+        return token
+
+    def install_app(self, app_id: int, slug: str, public_key: str, permissions: dict[str, str]) -> App:
+        app = App(app_id, slug, public_key, 40_000 + app_id, permissions)
+        self.apps[app_id] = app
+        return app
+
+    def job_token(self, scopes: dict[str, str]) -> str:
+        """A workflow job's GITHUB_TOKEN, holding what its `permissions:` grant."""
+        token = f"ghs_job{next(self._ids)}"
+        self.tokens[token] = Identity("github-actions[bot]", "actions", ACTIONS_APP_ID, {**scopes, "metadata": "read"})
+        return token
+
+    def open_pr(
+        self, head: str, author: str, base: str = "main", title: str = "", fork: bool = False, draft: bool = False
+    ) -> int:
         with self._lock:
             number = len(self.prs) + 1
-            self.prs[number] = PR(number, head, base, author, title or head, fork=fork)
+            self.prs[number] = PR(number, head, base, author, title or head, fork=fork, draft=draft)
+            self._pull_ref(number)
+            self._pr_event(number, "opened", author)
             return number
+
+    def pushed(self, branch: str, before: str | None, who: str) -> None:
+        """A developer pushed `branch`: a push event, and `synchronize` for the pull requests it heads."""
+        with self._lock:
+            after = self.sha(branch)
+            self.events.append(
+                Event(
+                    "push",
+                    {"ref": f"refs/heads/{branch}", "before": before or "0" * 40, "after": after},
+                    self._person(who),
+                    after,
+                    f"refs/heads/{branch}",
+                )
+            )
+            for pr in self.prs.values():
+                if pr.head == branch and pr.state == "open":
+                    self._pull_ref(pr.number)
+                    self._pr_event(pr.number, "synchronize", who)
 
     def review(self, number: int, user: str, state: str = "APPROVED", commit_id: str | None = None) -> None:
         with self._lock:
@@ -166,9 +179,25 @@ class GitHubDouble:
                     "state": state,
                     "commit_id": commit_id or self.sha(pr.head),
                     "id": next(self._ids),
-                    "submitted_at": _now(),
+                    "submitted_at": now(),
                 }
             )
+            payload = {
+                "action": "submitted",
+                "review": {"state": state.lower(), "user": {"login": user}},
+                "pull_request": self.pr_json(pr),
+                "repository": self._repository(),
+            }
+            self.events.append(
+                Event(
+                    "pull_request_review", payload, self._person(user), self.sha(pr.head), f"refs/pull/{number}/merge"
+                )
+            )
+
+    def ready_for_review(self, number: int) -> None:
+        with self._lock:
+            self.prs[number].draft = False
+            self._pr_event(number, "ready_for_review", self.prs[number].author)
 
     def fail(self, method: str, path: str, **kw: Any) -> Fault:
         fault = Fault(method, re.compile(path), **kw)
@@ -176,7 +205,7 @@ class GitHubDouble:
         return fault
 
     def sha(self, branch: str) -> str:
-        return self.origin.git.rev_parse(f"refs/heads/{branch}")
+        return str(self.origin.git.rev_parse(f"refs/heads/{branch}"))
 
     def comments_on(self, number: int) -> list[dict[str, Any]]:
         return [c for c in self.comments.values() if c["issue"] == number]
@@ -185,138 +214,84 @@ class GitHubDouble:
         found = [s for s in self.statuses.get(sha, []) if s["context"] == context]
         return found[-1] if found else None
 
-    # ------------------------------------------------------------------ JSON shapes (from the spec's examples)
+    def gate_state(self, sha: str, app_id: int | None = None) -> dict[str, Any] | None:
+        """The ssops-ci/risk check run on `sha` as state and description (what a reviewer sees in the merge box)."""
+        run = self.latest_check(sha, "ssops-ci/risk", app_id)
+        if run is None:
+            return None
+        state = {"success": "success", "failure": "failure"}.get(str(run.conclusion), "pending")
+        return {"state": state if run.status == "completed" else "pending", "description": run.title, "app": run.app_id}
 
-    def _user(self, login: str) -> dict[str, Any]:
-        u = spec().example("pull-request")["user"]
-        uid = abs(hash(login)) % 10**7
-        u.update(
-            login=login,
-            id=uid,
-            node_id=f"U_{uid}",
-            url=f"{self.url}/users/{login}",
-            html_url=f"https://github.example/{login}",
-            type="Bot" if login.endswith("[bot]") else "User",
+    def latest_check(self, sha: str, name: str, app_id: int | None = None) -> CheckRun | None:
+        runs = [r for r in self.check_runs.values() if r.head_sha == sha and r.name == name]
+        runs = [r for r in runs if app_id is None or r.app_id == app_id]
+        return max(runs, key=lambda r: r.id) if runs else None
+
+    # ------------------------------------------------------------------ what other parts need of the state
+
+    def _person(self, login: str) -> Identity:
+        return Identity(login, "user", None, dict(ROLE_SCOPES.get(self.roles.get(login, "write"), {})))
+
+    def _repository(self) -> dict[str, Any]:
+        return {"full_name": f"{self.owner}/{self.name}", "default_branch": "main", "name": self.name}
+
+    def _pull_ref(self, number: int) -> None:
+        pr = self.prs[number]
+        self.origin.git.update_ref(f"refs/pull/{number}/head", self.sha(pr.head))
+
+    def _pr_event(self, number: int, action: str, who: str) -> None:
+        pr = self.prs[number]
+        payload = {
+            "action": action,
+            "number": number,
+            "pull_request": self.pr_json(pr),
+            "repository": self._repository(),
+        }
+        self.events.append(
+            Event("pull_request", payload, self._person(who), self.sha(pr.head), f"refs/pull/{number}/merge")
         )
-        return u
 
-    def _repo_url(self) -> str:
-        return f"{self.url}/repos/{self.owner}/{self.name}"
+    def merge_base(self, a: str, b: str) -> str:
+        return str(self.origin.git.merge_base(a, b))
 
-    def _pr_json(self, pr: PR) -> dict[str, Any]:
-        head_sha = pr.head_sha_at_close or self.sha(pr.head)
-        example = json.dumps(spec().example("pull-request"))
-        # The example's own number and head SHA appear inside its URLs; make them ours.
-        example = example.replace("/1347", f"/{pr.number}").replace(
-            "6dcb09b5b57875f334f61aebed695e2e4193db5e", head_sha
-        )
-        d = json.loads(example)
-        url = f"{self._repo_url()}/pulls/{pr.number}"
-        d.update(
-            url=url,
-            id=1000 + pr.number,
-            number=pr.number,
-            state="closed" if pr.state != "open" else "open",
-            title=pr.title,
-            user=self._user(pr.author),
-            html_url=f"https://github.example/{self.owner}/{self.name}/pull/{pr.number}",
-            labels=[self._label(lb) for lb in pr.labels],
-            merged=pr.merged,
-            merge_commit_sha=pr.merge_sha,
-            mergeable=pr.state == "open",
-            requested_reviewers=[self._user(u) for u in pr.requested_users],
-            requested_teams=[self._team(t) for t in pr.requested_teams],
-            comments=len(self.comments_on(pr.number)),
-        )
-        d["merged_at"] = _now() if pr.merged else None
-        d["closed_at"] = _now() if pr.state != "open" else None
-        d["merged_by"] = self._user("github-actions[bot]") if pr.merged else None
-        for side, ref, sha in (("head", pr.head, head_sha), ("base", pr.base, self.sha(pr.base))):
-            d[side]["ref"], d[side]["sha"], d[side]["label"] = ref, sha, f"{self.owner}:{ref}"
-            d[side]["repo"]["full_name"] = f"{self.owner}/{self.name}"
-            d[side]["repo"]["name"] = self.name
-            d[side]["repo"]["url"] = self._repo_url()
-        if pr.fork:
-            d["head"]["repo"]["full_name"] = f"{pr.author}/{self.name}"
-            d["head"]["repo"]["url"] = f"{self.url}/repos/{pr.author}/{self.name}"
-        return d
+    def merge_commit(self, pr: PR, head: str, title: str) -> str | None:
+        try:
+            return merge_into(self.origin, pr.base, head, title, pr.author)
+        except MergeConflict:
+            return None
 
-    def _label(self, name: str) -> dict[str, Any]:
-        lb = spec().example("label-items")[0]
-        lb.update(name=name, id=abs(hash(name)) % 10**7, url=f"{self._repo_url()}/labels/{urllib.parse.quote(name)}")
-        return lb
+    def push_event(self, branch: str, before: str, after: str, who: Identity) -> None:
+        payload = {"ref": f"refs/heads/{branch}", "before": before, "after": after, "repository": self._repository()}
+        self.events.append(Event("push", payload, who, after, f"refs/heads/{branch}"))
 
-    def _team(self, slug: str) -> dict[str, Any]:
-        t = spec().example("simple-pull-request-review-request")["teams"][0]
-        t.update(slug=slug, name=slug, type="organization")
-        return t
+    def workflow_file(self, ref: str, name: str) -> str | None:
+        try:
+            return str(self.origin.git.show(f"{self.resolve(ref)}:.github/workflows/{name}"))
+        except git.GitCommandError:
+            return None
 
-    def _comment(self, cid: int) -> dict[str, Any]:
-        c = spec().example("issue-comment")
-        data = self.comments[cid]
-        c.update(
-            id=cid,
-            node_id=f"C_{cid}",
-            body=data["body"],
-            user=self._user(data["user"]),
-            url=f"{self._repo_url()}/issues/comments/{cid}",
-            issue_url=f"{self._repo_url()}/issues/{data['issue']}",
-        )
-        return c
+    # ------------------------------------------------------------------ authentication and permissions
 
-    def _status(self, s: dict[str, Any]) -> dict[str, Any]:
-        out = spec().example("status")
-        out.update(
-            state=s["state"],
-            context=s["context"],
-            description=s.get("description"),
-            target_url=s.get("target_url"),
-            id=s["id"],
-            creator=self._user(s["creator"]),
-        )
-        return out
+    def _app_by_jwt(self, token: str) -> Identity | None:
+        try:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            app = self.apps.get(int(claims["iss"]))
+            if app is None:
+                return None
+            jwt.decode(token, app.public_key, algorithms=["RS256"], options={"require": ["exp", "iat", "iss"]})
+        except (jwt.PyJWTError, KeyError, ValueError):
+            return None
+        if int(claims["exp"]) - int(claims["iat"]) > 660:  # GitHub: at most ten minutes (and a minute's skew)
+            return None
+        return Identity(app.slug, "app", app.app_id, {}, jwt=True)
 
-    def _combined(self, sha: str) -> dict[str, Any]:
-        latest: dict[str, dict[str, Any]] = {}
-        for s in self.statuses.get(sha, []):
-            latest[s["context"]] = s
-        states = [s["state"] for s in latest.values()]
-        state = (
-            "failure"
-            if any(x in ("failure", "error") for x in states)
-            else "pending"
-            if not states or "pending" in states
-            else "success"
-        )
-        out = spec().example("combined-commit-status")
-        template = out["statuses"][0]
-        out["statuses"] = []
-        for s in latest.values():
-            item = copy.deepcopy(template)
-            item.update(
-                state=s["state"],
-                context=s["context"],
-                description=s.get("description"),
-                target_url=s.get("target_url"),
-                id=s["id"],
-            )
-            out["statuses"].append(item)
-        out.update(state=state, sha=sha, total_count=len(latest))
-        return out
+    def _identity(self, auth: str) -> Identity | None:
+        token = auth.split(" ", 1)[-1]
+        if token.count(".") == 2:
+            return self._app_by_jwt(token)
+        return self.tokens.get(token)
 
-    def _review(self, r: dict[str, Any], number: int) -> dict[str, Any]:
-        out = spec().example("pull-request-review-items")[0]
-        out.update(
-            id=r["id"],
-            user=self._user(r["user"]),
-            state=r["state"],
-            commit_id=r["commit_id"],
-            submitted_at=r["submitted_at"],
-            pull_request_url=f"{self._repo_url()}/pulls/{number}",
-        )
-        return out
-
-    # ------------------------------------------------------------------ routing
+    # ------------------------------------------------------------------ HTTP
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         double = self
@@ -327,19 +302,10 @@ class GitHubDouble:
             def log_message(self, *args: Any) -> None:
                 return None
 
-            def _respond(self) -> None:
-                parsed = urllib.parse.urlsplit(self.path)
-                query = dict(urllib.parse.parse_qsl(parsed.query))
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                status, payload, headers = double.handle(
-                    self.command, parsed.path, query, body, self.headers.get("Authorization", "")
-                )
-                data = b"" if payload is None else json.dumps(payload).encode()
+            def _send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Type", headers.pop("Content-Type", "application/json; charset=utf-8"))
                     self.send_header("Content-Length", str(len(data)))
                     for k, v in headers.items():
                         self.send_header(k, v)
@@ -348,63 +314,126 @@ class GitHubDouble:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (an injected timeout)
 
+            def _respond(self) -> None:
+                parsed = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                if parsed.path.startswith("/_blobs/"):
+                    status, blob = double.blob(int(parsed.path.rsplit("/", 1)[-1]), dict(self.headers))
+                    self._send(status, blob, {"Content-Type": "application/zip"})
+                    return
+                query = dict(urllib.parse.parse_qsl(parsed.query))
+                body = json.loads(raw) if raw else None
+                status, payload, headers = double.handle(
+                    self.command, parsed.path, query, body, self.headers.get("Authorization", "")
+                )
+                self._send(status, b"" if payload is None else json.dumps(payload).encode(), dict(headers))
+
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _respond
 
         return Handler
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method == method and fault.path.search(path) and fault.times > 0:
+                fault.times -= 1
+                if fault.delay:
+                    time.sleep(fault.delay)
+                return fault
+        return None
 
     def handle(
         self, method: str, path: str, query: dict[str, str], body: Any, auth: str
     ) -> tuple[int, Any, dict[str, str]]:
         path = urllib.parse.unquote(path)
-        for fault in list(self.faults):
-            if fault.method == method and fault.path.search(path) and fault.times > 0:
-                fault.times -= 1
-                if fault.delay:
-                    time.sleep(fault.delay)
-                self.calls.append((method, path, fault.status))
-                return fault.status, fault.body, fault.headers  # injected: not validated, not a spec response
-        token = auth.split(" ", 1)[-1]
-        user = self.tokens.get(token)
-        if user is None:
+        fault = self._fault(method, path)
+        if fault:
+            self.calls.append((method, path, fault.status))
+            return fault.status, fault.body, fault.headers  # injected: not validated, not a spec response
+        who = self._identity(auth)
+        if who is None:
             return 401, {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}, {}
         if any(m == method and rx.match(path) for m, rx in UNVALIDATED):
             self.calls.append((method, path, 200))
-            return (
-                200,
-                {"default_workflow_permissions": self.workflow_permissions, "can_approve_pull_request_reviews": False},
-                {},
-            )
+            return 200, self._unvalidated(path), {}
         found = spec().route(method, path)
         if found is None:
             self.violations.append(f"{method} {path}: not an operation of the OpenAPI subset")
-            return 404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}, {}
+            return 404, NOT_FOUND[1], {}
         route, params = found
         errors = spec().request_errors(route, params, query, body)
         if errors:
             self.violations.extend(f"{method} {path}: {e}" for e in errors)
-            return (
-                422,
-                {"message": "Validation Failed", "errors": errors, "documentation_url": "https://docs.github.com/rest"},
-                {},
+            return 422, {"message": "Validation Failed", "errors": errors}, {}
+        return self._operate(method, path, route.template, params, query, body, who)
+
+    def _operate(
+        self,
+        method: str,
+        path: str,
+        template: str,
+        params: dict[str, str],
+        query: dict[str, str],
+        body: Any,
+        who: Identity,
+    ) -> tuple[int, Any, dict[str, str]]:
+        handler, needs = ROUTES.get((method, template), (None, ANY))
+        denied = self._denied(who, needs)
+        if denied is not None:
+            # GitHub answers any operation a token's permissions do not cover with 403, whether or not the
+            # operation's description lists it; so this answer is not checked against the description.
+            self.calls.append((method, path, 403))
+            return 403, {"message": denied, "documentation_url": "https://docs.github.com/rest"}, {}
+        if handler is None or (params.get("owner"), params.get("repo")) not in ((self.owner, self.name), (None, None)):
+            return 404, NOT_FOUND[1], {}
+        reply = self._run(handler, Call(params, body, who, query, path), method, path)
+        status, payload = reply[0], self._localise(reply[1])
+        headers = reply[2] if len(reply) == 3 else {}  # type: ignore[misc]
+        route, _ = spec().route(method, path) or (None, None)
+        if route is not None and status not in (403,):
+            self.violations.extend(
+                f"{method} {path} -> {status}: {p}" for p in spec().response_errors(route, status, payload)
             )
+        self.calls.append((method, path, status))
+        return status, payload, headers
+
+    def _run(self, handler: Callable[[Any, Call], Reply], c: Call, method: str, path: str) -> Reply:
         try:
             with self._lock:
-                status, payload = self._dispatch(method, route.template, params, body, user)
+                return handler(self, c)
         except Exception as e:  # a bug in the double: make it loud
-            import traceback
-
             self.violations.append(f"{method} {path}: the double crashed: {traceback.format_exc()}")
-            return 500, {"message": f"double crashed: {e}"}, {}
-        payload = self._localise(payload)
-        problems = spec().response_errors(route, status, payload)
-        self.violations.extend(f"{method} {path} -> {status}: {p}" for p in problems)
-        self.calls.append((method, path, status))
-        return status, payload, {}
+            return 500, {"message": f"double crashed: {e}"}
+
+    @staticmethod
+    def _denied(who: Identity, needs: tuple[str, str] | tuple[tuple[str, str], ...] | str) -> str | None:
+        if needs == "jwt":
+            return None if who.jwt else "A JSON web token could not be decoded"
+        if who.jwt:
+            return "This endpoint requires an installation access token, not the app's JWT"
+        options = needs if isinstance(needs[0], tuple) else (needs,)
+        if any(who.may(scope, level) for scope, level in options):  # type: ignore[misc]
+            return None
+        return "Resource not accessible by integration" if who.kind != "user" else "Must have push access to repository"
+
+    def _unvalidated(self, path: str) -> dict[str, Any]:
+        if path.endswith("/actions/permissions/workflow"):
+            return {
+                "default_workflow_permissions": self.workflow_permissions,
+                "can_approve_pull_request_reviews": False,
+            }
+        name = path.rsplit("/", 1)[-1]
+        env = self.environments.get(name, {})
+        return {
+            "name": name,
+            "protection_rules": env.get("protection_rules", []),
+            "deployment_branch_policy": env.get("deployment_branch_policy"),
+        }
 
     def _localise(self, node: Any) -> Any:
         """Point every API URL in an example payload at this double (PyGithub follows them)."""
         if isinstance(node, str):
-            return node.replace("https://api.github.com/repos/octocat/Hello-World", self._repo_url()).replace(
+            return node.replace("https://api.github.com/repos/octocat/Hello-World", self.repo_url()).replace(
                 "https://api.github.com", self.url
             )
         if isinstance(node, dict):
@@ -413,217 +442,57 @@ class GitHubDouble:
             return [self._localise(v) for v in node]
         return node
 
-    def _pr(self, params: dict[str, str], key: str = "pull_number") -> PR | None:
-        return self.prs.get(int(params[key]))
 
-    # ------------------------------------------------------------------ operations, one handler each
-
-    def _dispatch(self, method: str, t: str, p: dict[str, str], body: Any, user: str) -> tuple[int, Any]:
-        if (p.get("owner"), p.get("repo")) not in ((self.owner, self.name), (None, None)):
-            return NOT_FOUND
-        handler = ROUTES.get((method, t))
-        if handler is None:
-            return NOT_FOUND
-        return handler(self, Call(p, body, user))
-
-    def get_repo(self, c: Call) -> Reply:
-        d = spec().example("full-repository-default-response")
-        d.update(
-            name=self.name,
-            full_name=f"{self.owner}/{self.name}",
-            default_branch="main",
-            url=self._repo_url(),
-            language="HCL",
-            fork=False,
-        )
-        for fork_only in ("source", "parent"):  # the example is a fork whose source lacks `language`
-            d.pop(fork_only, None)
-        return 200, d
-
-    def get_branch(self, c: Call) -> Reply:
-        try:
-            sha = self.sha(c.p["branch"])
-        except git.GitCommandError:
-            return NOT_FOUND
-        d = spec().example("branch-get")
-        d.update(name=c.p["branch"], protected=self.protected)
-        d["commit"]["sha"] = sha
-        d["protection"]["enabled"] = self.protected
-        d["protection"]["required_status_checks"]["contexts"] = list(self.required_contexts)
-        return 200, d
-
-    def get_pull(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        return (200, self._pr_json(pr)) if pr else NOT_FOUND
-
-    def list_comments(self, c: Call) -> Reply:
-        pr = self._pr(c.p, "issue_number")
-        if pr is None:
-            return NOT_FOUND
-        return 200, [self._comment(cid) for cid, cm in self.comments.items() if cm["issue"] == pr.number]
-
-    def create_comment(self, c: Call) -> Reply:
-        pr = self._pr(c.p, "issue_number")
-        if pr is None:
-            return NOT_FOUND
-        if len(c.body["body"]) > 65_536:
-            return 422, _too_long()
-        cid = next(self._ids)
-        self.comments[cid] = {"issue": pr.number, "body": c.body["body"], "user": c.user}
-        return 201, self._comment(cid)
-
-    def list_labels(self, c: Call) -> Reply:
-        pr = self._pr(c.p, "issue_number")
-        return (200, [self._label(lb) for lb in pr.labels]) if pr else NOT_FOUND
-
-    def add_labels(self, c: Call) -> Reply:
-        pr = self._pr(c.p, "issue_number")
-        if pr is None:
-            return NOT_FOUND
-        names = c.body if isinstance(c.body, list) else c.body.get("labels", [])
-        for n in names:
-            n = n["name"] if isinstance(n, dict) else n
-            if n not in pr.labels:
-                pr.labels.append(n)
-        return 200, [self._label(lb) for lb in pr.labels]
-
-    def remove_label(self, c: Call) -> Reply:
-        pr = self._pr(c.p, "issue_number")
-        if pr is None:
-            return NOT_FOUND
-        if c.p["name"] not in pr.labels:
-            return 404, {"message": "Label does not exist", "documentation_url": "https://docs.github.com/rest"}
-        pr.labels.remove(c.p["name"])
-        return 200, [self._label(lb) for lb in pr.labels]
-
-    def get_comment(self, c: Call) -> Reply:
-        cid = int(c.p["comment_id"])
-        return (200, self._comment(cid)) if cid in self.comments else NOT_FOUND
-
-    def update_comment(self, c: Call) -> Reply:
-        cid = int(c.p["comment_id"])
-        if cid not in self.comments:
-            return NOT_FOUND
-        if len(c.body["body"]) > 65_536:
-            return 422, _too_long()
-        if self.comments[cid]["user"] != c.user:
-            return 403, {"message": "Must have admin rights", "documentation_url": "https://docs.github.com/rest"}
-        self.comments[cid]["body"] = c.body["body"]
-        return 200, self._comment(cid)
-
-    def delete_comment(self, c: Call) -> Reply:
-        cid = int(c.p["comment_id"])
-        if cid not in self.comments:
-            return NOT_FOUND
-        del self.comments[cid]
-        return 204, None
-
-    def create_status(self, c: Call) -> Reply:
-        entry = {
-            "state": c.body["state"],
-            "context": c.body.get("context", "default"),
-            "description": c.body.get("description"),
-            "target_url": c.body.get("target_url"),
-            "id": next(self._ids),
-            "creator": c.user,
-        }
-        self.statuses.setdefault(c.p["sha"], []).append(entry)
-        return 201, self._status(entry)
-
-    def combined_status(self, c: Call) -> Reply:
-        ref = c.p["ref"]
-        sha = ref if re.fullmatch(r"[0-9a-f]{40}", ref) else self.sha(ref)
-        return 200, self._combined(sha)
-
-    def request_reviewers(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        if pr is None:
-            return NOT_FOUND
-        if pr.author in c.body.get("reviewers", []):
-            return 422, {
-                "message": "Review cannot be requested from pull request author.",
-                "documentation_url": "https://docs.github.com/rest",
-            }
-        pr.requested_users += [u for u in c.body.get("reviewers", []) if u not in pr.requested_users]
-        pr.requested_teams += [tm for tm in c.body.get("team_reviewers", []) if tm not in pr.requested_teams]
-        return 201, {k: v for k, v in self._pr_json(pr).items() if k not in _NOT_IN_SIMPLE_PR}
-
-    def list_requested_reviewers(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        if pr is None:
-            return NOT_FOUND
-        d = spec().example("simple-pull-request-review-request")
-        d["users"] = [self._user(u) for u in pr.requested_users]
-        d["teams"] = [self._team(tm) for tm in pr.requested_teams]
-        return 200, d
-
-    def list_reviews(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        return (200, [self._review(r, pr.number) for r in pr.reviews]) if pr else NOT_FOUND
-
-    def check_merged(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        return (204, None) if pr and pr.merged else NOT_FOUND
-
-    def _unmet_requirements(self, head: str) -> list[str]:
-        if not self.protected:
-            return []
-        latest = {s["context"]: s["state"] for s in self._combined(head)["statuses"]}
-        return [ctx for ctx in self.required_contexts if latest.get(ctx) != "success"]
-
-    def merge(self, c: Call) -> Reply:
-        pr = self._pr(c.p)
-        if pr is None:
-            return NOT_FOUND
-        if pr.state != "open":
-            return 405, {"message": "Pull Request is not mergeable"}
-        if self.before_merge is not None:
-            hook, self.before_merge = self.before_merge, None
-            hook(pr)
-        head = self.sha(pr.head)
-        if c.body and c.body.get("sha") and c.body["sha"] != head:
-            return 409, {"message": "Head branch was modified. Review and try the merge again."}
-        missing = self._unmet_requirements(head)
-        if missing:
-            return 405, {"message": f"Required status check {missing[0]!r} is expected."}
-        title = (c.body or {}).get("commit_title") or f"Merge #{pr.number}"
-        try:
-            merged = merge_into(self.origin, pr.base, head, title, pr.author)
-        except MergeConflict:
-            return 405, {"message": "Pull Request is not mergeable"}
-        pr.state, pr.merged, pr.merge_sha, pr.head_sha_at_close = "closed", True, merged, head
-        return 200, {"sha": merged, "merged": True, "message": "Pull Request successfully merged"}
-
-    def list_team_members(self, c: Call) -> Reply:
-        return 200, [self._user(u) for u in self.team_members.get(c.p["team_slug"], [])]
-
-    def get_user(self, c: Call) -> Reply:
-        d = spec().example("public-user-default-response")
-        d.update(login=c.p["username"])
-        return 200, d
-
-
-Handler = Callable[[GitHubDouble, Call], Reply]
 _R = "/repos/{owner}/{repo}"
-ROUTES: dict[tuple[str, str], Handler] = {
-    ("GET", _R): GitHubDouble.get_repo,
-    ("GET", f"{_R}/branches/{{branch}}"): GitHubDouble.get_branch,
-    ("GET", f"{_R}/pulls/{{pull_number}}"): GitHubDouble.get_pull,
-    ("GET", f"{_R}/issues/{{issue_number}}/comments"): GitHubDouble.list_comments,
-    ("POST", f"{_R}/issues/{{issue_number}}/comments"): GitHubDouble.create_comment,
-    ("GET", f"{_R}/issues/{{issue_number}}/labels"): GitHubDouble.list_labels,
-    ("POST", f"{_R}/issues/{{issue_number}}/labels"): GitHubDouble.add_labels,
-    ("DELETE", f"{_R}/issues/{{issue_number}}/labels/{{name}}"): GitHubDouble.remove_label,
-    ("GET", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.get_comment,
-    ("PATCH", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.update_comment,
-    ("DELETE", f"{_R}/issues/comments/{{comment_id}}"): GitHubDouble.delete_comment,
-    ("POST", f"{_R}/statuses/{{sha}}"): GitHubDouble.create_status,
-    ("GET", f"{_R}/commits/{{ref}}/status"): GitHubDouble.combined_status,
-    ("POST", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): GitHubDouble.request_reviewers,
-    ("GET", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): GitHubDouble.list_requested_reviewers,
-    ("GET", f"{_R}/pulls/{{pull_number}}/reviews"): GitHubDouble.list_reviews,
-    ("GET", f"{_R}/pulls/{{pull_number}}/merge"): GitHubDouble.check_merged,
-    ("PUT", f"{_R}/pulls/{{pull_number}}/merge"): GitHubDouble.merge,
-    ("GET", "/orgs/{org}/teams/{team_slug}/members"): GitHubDouble.list_team_members,
-    ("GET", "/users/{username}"): GitHubDouble.get_user,
+_PR_READ = (("pull_requests", "read"), ("issues", "read"))
+_PR_WRITE = (("pull_requests", "write"), ("issues", "write"))
+ROUTES: dict[tuple[str, str], tuple[Callable[[Any, Call], Reply], Any]] = {
+    ("GET", _R): (GitHubDouble.get_repo, ANY),
+    ("GET", f"{_R}/branches/{{branch}}"): (GitHubDouble.get_branch, ANY),
+    ("GET", f"{_R}/branches/{{branch}}/protection"): (GitHubDouble.get_protection, ("administration", "read")),
+    ("GET", f"{_R}/rules/branches/{{branch}}"): (GitHubDouble.get_branch_rules, ANY),
+    ("GET", f"{_R}/installation"): (GitHubDouble.get_installation, "jwt"),
+    ("POST", "/app/installations/{installation_id}/access_tokens"): (GitHubDouble.create_installation_token, "jwt"),
+    ("GET", f"{_R}/collaborators/{{username}}/permission"): (GitHubDouble.collaborator_permission, ANY),
+    ("GET", "/orgs/{org}/teams/{team_slug}/members"): (GitHubDouble.list_team_members, ("members", "read")),
+    ("GET", "/users/{username}"): (GitHubDouble.get_user, ANY),
+    ("GET", f"{_R}/compare/{{basehead}}"): (GitHubDouble.compare, ("contents", "read")),
+    ("GET", f"{_R}/pulls"): (GitHubDouble.list_pulls, ("pull_requests", "read")),
+    ("GET", f"{_R}/pulls/{{pull_number}}"): (GitHubDouble.get_pull, ("pull_requests", "read")),
+    ("GET", f"{_R}/pulls/{{pull_number}}/files"): (GitHubDouble.list_files, ("pull_requests", "read")),
+    ("GET", f"{_R}/pulls/{{pull_number}}/reviews"): (GitHubDouble.list_reviews, ("pull_requests", "read")),
+    ("POST", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): (
+        GitHubDouble.request_reviewers,
+        ("pull_requests", "write"),
+    ),
+    ("GET", f"{_R}/pulls/{{pull_number}}/requested_reviewers"): (
+        GitHubDouble.list_requested_reviewers,
+        ("pull_requests", "read"),
+    ),
+    ("GET", f"{_R}/pulls/{{pull_number}}/merge"): (GitHubDouble.check_merged, ("pull_requests", "read")),
+    ("PUT", f"{_R}/pulls/{{pull_number}}/merge"): (GitHubDouble.merge, ("contents", "write")),
+    ("GET", f"{_R}/issues/{{issue_number}}/comments"): (GitHubDouble.list_comments, _PR_READ),
+    ("POST", f"{_R}/issues/{{issue_number}}/comments"): (GitHubDouble.create_comment, _PR_WRITE),
+    ("GET", f"{_R}/issues/comments/{{comment_id}}"): (GitHubDouble.get_comment, _PR_READ),
+    ("PATCH", f"{_R}/issues/comments/{{comment_id}}"): (GitHubDouble.update_comment, _PR_WRITE),
+    ("DELETE", f"{_R}/issues/comments/{{comment_id}}"): (GitHubDouble.delete_comment, _PR_WRITE),
+    ("GET", f"{_R}/issues/{{issue_number}}/labels"): (GitHubDouble.list_labels, _PR_READ),
+    ("POST", f"{_R}/issues/{{issue_number}}/labels"): (GitHubDouble.add_labels, _PR_WRITE),
+    ("DELETE", f"{_R}/issues/{{issue_number}}/labels/{{name}}"): (GitHubDouble.remove_label, _PR_WRITE),
+    ("GET", f"{_R}/issues"): (GitHubDouble.list_issues, ("issues", "read")),
+    ("POST", f"{_R}/issues"): (GitHubDouble.create_issue, ("issues", "write")),
+    ("PATCH", f"{_R}/issues/{{issue_number}}"): (GitHubDouble.update_issue, ("issues", "write")),
+    ("POST", f"{_R}/statuses/{{sha}}"): (GitHubDouble.create_status, ("statuses", "write")),
+    ("GET", f"{_R}/commits/{{ref}}/status"): (GitHubDouble.combined_status, ("statuses", "read")),
+    ("POST", f"{_R}/check-runs"): (GitHubDouble.create_check_run, ("checks", "write")),
+    ("GET", f"{_R}/check-runs/{{check_run_id}}"): (GitHubDouble.get_check_run, ("checks", "read")),
+    ("PATCH", f"{_R}/check-runs/{{check_run_id}}"): (GitHubDouble.update_check_run, ("checks", "write")),
+    ("GET", f"{_R}/commits/{{ref}}/check-runs"): (GitHubDouble.list_check_runs, ("checks", "read")),
+    ("GET", f"{_R}/commits/{{ref}}/check-suites"): (GitHubDouble.list_check_suites, ("checks", "read")),
+    ("POST", f"{_R}/actions/workflows/{{workflow_id}}/dispatches"): (GitHubDouble.dispatch, ("actions", "write")),
+    ("GET", f"{_R}/actions/runs/{{run_id}}/artifacts"): (GitHubDouble.list_run_artifacts, ("actions", "read")),
+    ("GET", f"{_R}/actions/artifacts/{{artifact_id}}/{{archive_format}}"): (
+        GitHubDouble.download_artifact,
+        ("actions", "read"),
+    ),
 }
