@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import git
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from ssops_ci.adapters.audit import AuditLog
 from ssops_ci.adapters.local_forge import LocalForge
@@ -81,6 +83,41 @@ def test_a_hand_edit_on_main_is_refused(gitrepo: Callable[..., Repo]) -> None:
     assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
     events = AuditLog(repo.root / ".ssops/audit.jsonl").read().events
     assert any(e["event"] == "apply-refused" for e in events)
+
+
+def test_a_matrix_apply_reports_once_and_a_stack_without_a_result_as_failed(
+    gitrepo: Callable[..., Repo], tmp_path: Path
+) -> None:
+    repo = gitrepo()
+    files = {f"requests/payments/{n}.yaml": request_yaml(name=n) for n in ("jobs", "audit")}
+    n, sha = merged_pr(repo, "two", files)
+    forge = LocalForge(git.Repo(repo.root))
+
+    def ssops(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), *args])
+
+    listed = ssops("--matrix")
+    assert listed.exit_code == 0, listed.stderr
+    lines = dict(line.split("=", 1) for line in listed.stdout.splitlines())
+    assert lines["count"] == "2"
+    assert json.loads(lines["matrix"]) == {
+        "include": [
+            {"stacks": "payments/audit", "lock": "payments/audit"},
+            {"stacks": "payments/jobs", "lock": "payments/jobs"},
+        ]
+    }
+    # One matrix job ran; the other was cancelled before it left a result.
+    one = ssops("--stacks", "payments/jobs", "--out", str(tmp_path / "results/ssops-apply-1"))
+    assert one.exit_code == 0 and "1 of 1 stack(s) applied" in one.stdout, one.output
+    assert "ssops-ci/apply" not in forge.statuses(sha)  # a matrix job leaves the reporting to the join
+    assert ssops("--stacks", "payments/nope").exit_code == 1
+    joined = ssops("--forge", "local", "--join", str(tmp_path / "results"))
+    assert joined.exit_code == 1, joined.output
+    assert "1 of 2 stack(s) applied; 1 failed" in joined.stdout
+    assert "payments/audit: its apply job left no result" in joined.stdout
+    assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
+    [body] = [c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->")]
+    assert "payments/jobs" in body and "payments/audit" in body
 
 
 def test_the_first_commit_and_unknown_shas(gitrepo: Callable[..., Repo]) -> None:

@@ -66,6 +66,17 @@ def test_a_required_check_from_any_source_is_forgeable(world: World, monkeypatch
     assert "from any source, anyone with write access can satisfy it" in out
 
 
+def test_approvals_required_on_every_pr_stop_low_risk_merges(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world.install_app()
+    world.double.apps[APP_ID].permissions = {**APP_PERMISSIONS, "administration": "read"}
+    world.double.protected, world.double.required_checks = True, [("ssops-ci/risk", APP_ID)]
+    world.double.review_rules = {"required_approving_review_count": 2, "dismiss_stale_reviews": True}
+    _, out = doctor(world, monkeypatch, as_app=True)
+    assert "WARN low-risk pull requests can merge without an approval" in out
+    assert "main requires 2 approving review(s) on every PR, so GitHub refuses" in out
+    assert "ok   a push dismisses stale approvals" in out
+
+
 def test_offline_needs_no_api() -> None:
     result = CliRunner().invoke(cli, ["doctor", "--offline", "--repo", str(PROJECT)])
     assert result.exit_code == 0, result.stdout

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from ssops_ci.model.forge import APPLY_WORKFLOW, EVALUATE_WORKFLOW
 from tests.conftest import PROJECT
@@ -135,12 +137,27 @@ def test_every_privileged_job_runs_from_the_default_branchs_workflow_file() -> N
             assert not own_copy - {"push", "workflow_dispatch"}, f"{name}/{job_name} runs a PR's copy of itself"
             assert "push" not in own_copy or branches == ["main"], f"{name}/{job_name}: push from any branch"
             if "workflow_dispatch" in own_copy:  # a dispatch runs the dispatched ref's copy: only main's
-                assert job.get("if", "").replace(" ", "") == "github.ref=='refs/heads/main'", f"{name}/{job_name}"
+                # The guard is the first conjunct, so nothing else in the condition can lift it.
+                guard, _, rest = job.get("if", "").replace(" ", "").partition("&&")
+                assert guard == "github.ref=='refs/heads/main'", f"{name}/{job_name}"
+                assert "||" not in rest, f"{name}/{job_name}: an `or` could bypass the branch guard"
 
 
-def test_apply_and_drift_queue_in_their_own_groups_and_never_cancel() -> None:
-    apply, drift = GRAPH[APPLY_WORKFLOW]["concurrency"], GRAPH["drift.yml"]["concurrency"]
-    assert apply["group"] != drift["group"]
-    assert apply["cancel-in-progress"] == drift["cancel-in-progress"] == "false"
-    assert GRAPH[APPLY_WORKFLOW]["jobs"]["apply"]["permissions"]["id-token"] == "write"
+def test_applies_queue_per_stack_apart_from_drift_and_never_cancel() -> None:
+    apply, drift = GRAPH[APPLY_WORKFLOW]["jobs"]["apply"], GRAPH["drift.yml"]
+    # One job per stack, in the stack's own group: GitHub's "one pending run per group, the older one is
+    # cancelled" then only ever replaces an apply of a stack by a newer apply of the same stack.
+    assert apply["strategy"]["matrix"] == "${{ fromJSON(needs.scope.outputs.matrix) }}"
+    assert apply["concurrency"]["group"] == "ssops-ci-apply-${{ matrix.lock }}"
+    assert "concurrency" not in GRAPH[APPLY_WORKFLOW]  # a workflow-wide group would cancel other stacks' applies
+    assert apply["concurrency"]["cancel-in-progress"] == drift["concurrency"]["cancel-in-progress"] == "false"
+    assert not drift["concurrency"]["group"].startswith("ssops-ci-apply")
+    assert apply["permissions"]["id-token"] == "write" and apply["environment"] == "production"
     assert "setup-terraform" in PRODUCT["drift.yml"].read_text()  # drift plans with a pinned Terraform
+
+
+def test_jinja2_with_known_sandbox_escapes_cannot_be_installed() -> None:
+    # The templates run in Jinja2's sandbox; 3.1.5 and 3.1.6 fixed published escapes from it.
+    deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
+    [jinja] = [r for r in map(Requirement, deps) if r.name.lower() == "jinja2"]
+    assert not any(v in jinja.specifier for v in ("3.1.4", "3.1.5")) and "3.1.6" in jinja.specifier

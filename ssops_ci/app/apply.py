@@ -80,10 +80,22 @@ class Applier:
         platform = s.head.setup.platform if s.head.setup else None
         return prepared, _refusals(prepared, head_error, sha), platform
 
-    def run(self, sha: str) -> ApplyRun:
+    def stacks(self, sha: str) -> list[str]:
+        """The stacks applying `sha` applies (none when it would be refused): what a matrix fans out over."""
+        prepared, refused, _ = self._targets(self.repository.resolve(sha))
+        return [] if refused else [p.report.id for p in prepared if p.job is not None]
+
+    def run(self, sha: str, only: list[str] | None = None, *, report: bool = True) -> ApplyRun:
+        """Apply what `sha` changed (the stacks in `only`, in one job of a matrix) and, with `report`, say so
+        on the commit and its PR; a matrix's jobs leave that to `join`."""
         sha = self.repository.resolve(sha)
         pr = pr_of(self.repository.message(sha))
         prepared, refused, platform = self._targets(sha)
+        if only is not None:
+            unknown = sorted(set(only) - {p.report.id for p in prepared})
+            if unknown:
+                raise SsopsError(f"{sha[:12]} does not change {', '.join(unknown)}; nothing of theirs to apply")
+            prepared = [p for p in prepared if p.report.id in only]
         engine = self.engines(platform)
         result = ApplyRun(sha=sha, pr=pr, engine=engine.name, refused=refused)
         self.audit.emit("apply-start", sha=sha, pr=pr, stacks=[p.report.id for p in prepared], engine=engine.name)
@@ -95,17 +107,47 @@ class Applier:
             limit = self.parallel or (platform.apply_parallelism if platform else 4)
             with ThreadPoolExecutor(max_workers=max(1, min(limit, len(jobs) or 1))) as pool:
                 result.stacks = list(pool.map(lambda p: self._one(engine, sha, pr, p), jobs))
+        if report:
+            self._done(result)
+        return result
+
+    def join(self, sha: str, parts: list[ApplyRun]) -> ApplyRun:
+        """The matrix jobs' results as one run, reported once. A stack with no result (its job was cancelled,
+        superseded or lost) counts as failed: nobody can say it was applied."""
+        sha = self.repository.resolve(sha)
+        prepared, refused, platform = self._targets(sha)
+        found = {s.stack: s for part in parts if part.sha == sha for s in part.stacks}
+        expected = [] if refused else [p for p in prepared if p.job is not None]
+        engine = parts[0].engine if parts else self.engines(platform).name
+        result = ApplyRun(sha=sha, pr=pr_of(self.repository.message(sha)), engine=engine, refused=refused)
+        if refused:
+            self.audit.emit("apply-refused", sha=sha, pr=result.pr, reasons=refused)
+        for p in expected:
+            assert p.job is not None
+            result.stacks.append(
+                found.get(p.report.id)
+                or StackOutcome(
+                    stack=p.report.id,
+                    action="destroy" if p.job.destroy else "apply",
+                    state="failed",
+                    message="its apply job left no result (cancelled, superseded by a newer merge, or lost); "
+                    "run the workflow again",
+                )
+            )
+        self._done(result)
+        return result
+
+    def _done(self, result: ApplyRun) -> None:
         self.audit.emit(
             "apply-done",
-            sha=sha,
-            pr=pr,
+            sha=result.sha,
+            pr=result.pr,
             ok=result.ok,
             summary=result.summary(),
             applied=[s.stack for s in result.stacks if s.state == "applied"],
             failed=[s.stack for s in result.stacks if s.state == "failed"],
         )
         self._report(result)
-        return result
 
     def _apply_locked(self, engine: Engine, sha: str, p: Prepared, action: Action) -> tuple[StackOutcome, str | None]:
         """Under the stack's lock: skip what this commit already applied, else apply; and the state found."""

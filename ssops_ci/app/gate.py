@@ -161,9 +161,17 @@ class Gate:
         base = base_rules(self.repository, report.base)
         report = self.judged(pr, report, base)
         approvals = self._approvals(pr, report, base)
+        ready = status_for(report, approvals)[0] == "success" and not pr.draft
+        waiting = self._waiting(pr) if ready else []
+        if waiting:
+            approved = approvals.approvers if approvals and approvals.satisfied else None
+            report = decision.waiting(report, waiting, approved)
         state, description = self.publish(pr, report, approvals, event)
         outcome = Outcome(pr, report, state, description, approvals=approvals)
-        if state == "success" and not pr.draft:
+        if waiting:
+            # Merging is GitHub's to refuse until they pass; the check suite finishing brings us back.
+            outcome.merge = MergeResult(merged=False, message=f"waiting for required checks: {', '.join(waiting)}")
+        elif ready:
             outcome.merge = self._merge(pr, outcome)
         return outcome
 
@@ -183,9 +191,6 @@ class Gate:
         return MergeResult(merged=False, head_moved=True, message=f"the {moved} moved since the evaluation")
 
     def _merge(self, pr: PullRequest, outcome: Outcome) -> MergeResult:
-        waiting = self._waiting(pr)
-        if waiting:
-            return MergeResult(merged=False, message=f"waiting for required checks: {', '.join(waiting)}")
         result = self._moved(pr, outcome.report) or self.forge.merge(pr.number, pr.head_sha, pr.title)
         self.audit.emit(
             "merge",

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from ssops_ci.app.gate import Gate, Outcome
 from ssops_ci.app.pull_request import Evaluator, assess
 from ssops_ci.app.scope import scope
+from ssops_ci.config.platform import FAN_OUT_ABOVE
 from ssops_ci.model.forge import EVALUATE_WORKFLOW, RISK_CONTEXT, PullRequest
 from ssops_ci.model.layout import stack_id_of_request, stack_of_rendered
 from ssops_ci.model.problems import SsopsError
@@ -25,9 +26,6 @@ from ssops_ci.stages import affected
 from ssops_ci.stages.report import merge
 
 REPORT_FILE, META_FILE = "report.json", "meta.json"
-
-
-FANOUT_ABOVE = 40  # stacks one job plans; more fan out over a matrix
 
 
 def plan_job(
@@ -45,7 +43,8 @@ def matrix_job(forge: Forge, repository: Repository, number: int) -> tuple[bool,
     pr = forge.get_pr(number)
     found = scope(repository, forge.base_tip(pr.base_ref), pr.head_sha)
     setup = found.base.setup
-    fanout = len(found.affected.touched) > FANOUT_ABOVE or bool(setup and setup.platform.engine == "terraform")
+    above = setup.platform.fan_out_above if setup else FAN_OUT_ABOVE
+    fanout = len(found.affected.touched) > above or bool(setup and setup.platform.engine == "terraform")
     return fanout, affected.matrix(found.affected)
 
 
@@ -92,10 +91,14 @@ def gate_job(gate: Gate, forge: Forge, files: dict[str, bytes], event: str, run_
     if (run_head is not None and run_head != pr.head_sha) or report.head != pr.head_sha:
         return GateRun(None, f"#{pr.number} moved on from {report.head[:12]}; its new head is evaluated on its own")
     outcome = gate.decide(pr.number, report, event)
-    moved = outcome.stale or (outcome.merge.message if outcome.merge and outcome.merge.head_moved else None)
-    if moved:
-        _reevaluate(forge, pr, f"{moved} since {report.base[:12]}" if outcome.stale else str(moved))
-        return GateRun(outcome, f"#{pr.number}: {moved}; dispatched {EVALUATE_WORKFLOW} again")
+    if outcome.stale:
+        branch = "base branch" if outcome.stale == "base" else "head"
+        why = f"the {branch} moved since the evaluation (base {report.base[:12]}, head {report.head[:12]})"
+    else:
+        why = outcome.merge.message if outcome.merge and outcome.merge.head_moved else ""
+    if why:
+        _reevaluate(forge, pr, why)
+        return GateRun(outcome, f"#{pr.number}: {why}; dispatched {EVALUATE_WORKFLOW} to evaluate it again")
     return GateRun(outcome, f"#{pr.number}: {outcome.state} ({outcome.description})")
 
 
@@ -109,6 +112,11 @@ def evaluation_failed(forge: Forge, prs: list[PullRequest], run_url: str | None)
 
 def prs_with_head(forge: Forge, base: str, head: str) -> list[PullRequest]:
     return [p for p in forge.open_prs(base) if p.head_sha == head]
+
+
+def prs_of_run(forge: Forge, base: str, head: str | None, number: int | None) -> list[PullRequest]:
+    """The open PRs an evaluation run was about: by head for pull request events, else by number."""
+    return [p for p in forge.open_prs(base) if p.head_sha == head or p.number == number]
 
 
 def refresh_head(forge: Forge, base: str, head: str) -> list[int]:

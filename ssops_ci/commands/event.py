@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,23 @@ def workflow_run() -> dict[str, Any]:
     """The run that started this `workflow_run` workflow (empty outside one)."""
     run = payload().get("workflow_run")
     return run if isinstance(run, dict) else {}
+
+
+PR_EVENTS = ("pull_request", "pull_request_review")
+# evaluate.yml names its runs after the pull request (`run-name`): a dispatched run's head is the
+# default branch, so its title is the only place the workflow_run payload says which PR it evaluated.
+_TITLE_PR = re.compile(r"#(\d+)\s*$")
+
+
+def evaluated_head(run: dict[str, Any]) -> str | None:
+    """The PR head an evaluation ran on, when its event says (runs started by a pull request event)."""
+    return str(run["head_sha"]) if run.get("event") in PR_EVENTS and run.get("head_sha") else None
+
+
+def evaluated_pr(run: dict[str, Any]) -> int | None:
+    """The PR a dispatched evaluation was for, from its run name."""
+    m = _TITLE_PR.search(str(run.get("display_title") or ""))
+    return int(m.group(1)) if m else None
 
 
 def run_url(run_id: object | None = None) -> str | None:

@@ -222,7 +222,7 @@ def pr_gate(
     run = event.workflow_run()
     run_id = run_id or (int(run["id"]) if run.get("id") else None)
     if run and run.get("conclusion") not in (None, "success"):
-        prs = jobs.prs_with_head(forge, base, str(run.get("head_sha")))
+        prs = jobs.prs_of_run(forge, base, event.evaluated_head(run), event.evaluated_pr(run))
         jobs.evaluation_failed(forge, prs, event.run_url(run_id))
         click.echo(f"the evaluation run {run_id} {run.get('conclusion')}: marked {len(prs)} PR head(s) failed")
         return 1
@@ -232,7 +232,7 @@ def pr_gate(
         forge,
         _artifact(forge, run_id, artifact),
         event.audit_event(run.get("event")),
-        run_head=run.get("head_sha"),
+        run_head=event.evaluated_head(run),
     )
     click.echo(describe(result.outcome) if result.outcome and not result.outcome.stale else result.note)
     return 1 if result.outcome and result.outcome.state in ("failure", "error") else 0

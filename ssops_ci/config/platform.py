@@ -35,6 +35,9 @@ class Environment(BaseModel):
     artifact_bucket: str  # where CI publishes Lambda packages
 
 
+FAN_OUT_ABOVE = 40
+
+
 class Platform(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_prefix: str = Field(default="ssops", pattern=r"^[a-z][a-z0-9-]{0,15}$")
@@ -43,6 +46,9 @@ class Platform(BaseModel):
     engine: Literal["static", "terraform"] = "static"
     terraform: TerraformSettings = Field(default_factory=TerraformSettings)
     apply_parallelism: int = Field(default=4, ge=1, le=64)
+    # GitHub Actions: a pull request affecting more stacks than this is planned by a matrix of jobs
+    # (always with the terraform engine, whose plans are slow).
+    fan_out_above: int = Field(default=FAN_OUT_ABOVE, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def _all_envs(self) -> Platform:

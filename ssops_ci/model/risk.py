@@ -39,6 +39,7 @@ class Decision(BaseModel):
     blocked_by: list[str] = Field(default_factory=list)  # file:line: what to fix
     draft: bool = False  # evaluated, never merged until it is marked ready for review
     merge_refused: str | None = None  # GitHub's reason, when it refused the merge
+    waiting_for: list[str] = Field(default_factory=list)  # other required checks, not green yet
 
 
 class Approvals(BaseModel):

@@ -29,11 +29,11 @@ class Check:
     ok: bool
     what: str
     fix: str = ""
-    level: Literal["ok", "warn", "fail"] | None = None
+    level: Literal["warn", "fail"] = "fail"  # how bad it is when not ok
 
     @property
     def status(self) -> str:
-        return self.level or ("ok" if self.ok else "fail")
+        return "ok" if self.ok else self.level
 
 
 def codeowners(root: Path, teams: Teams) -> list[Check]:
@@ -213,7 +213,16 @@ def protection(forge: GitHubForge, branch: str) -> list[Check]:
     reviews = (data or {}).get("required_pull_request_reviews") or {}
     pushers = (data or {}).get("restrictions") or {}
     people = [u["login"] for u in pushers.get("users") or []] + [t["slug"] for t in pushers.get("teams") or []]
+    needed = int(reviews.get("required_approving_review_count") or 0)
     return [
+        Check(
+            needed == 0,
+            "low-risk pull requests can merge without an approval",
+            f"{branch} requires {needed} approving review(s) on every PR, so GitHub refuses ssops-ci's low-risk "
+            "merges: set the count to 0 (ssops-ci asks the owning teams per tier), or put the ssops-ci App on "
+            "the ruleset's bypass list",
+            level="warn",
+        ),
         Check(
             bool(reviews.get("dismiss_stale_reviews")),
             "a push dismisses stale approvals",

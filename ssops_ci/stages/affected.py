@@ -147,3 +147,14 @@ def matrix(found: Affected, group_size: int = 25, max_groups: int = 256) -> dict
     size = max(group_size, -(-len(ids) // max_groups))
     groups = [ids[i : i + size] for i in range(0, len(ids), size)]
     return {"include": [{"group": f"{n + 1}/{len(groups)}", "stacks": " ".join(g)} for n, g in enumerate(groups)]}
+
+
+def per_stack_matrix(ids: list[str], max_jobs: int = 256) -> dict[str, object]:
+    """GitHub Actions matrix for applying: one job per stack, so a per-stack concurrency group (`lock`)
+    serialises applies of a stack across merges. Beyond GitHub's 256 jobs, stacks share jobs."""
+    ids = sorted(ids)
+    if len(ids) <= max_jobs:
+        return {"include": [{"stacks": sid, "lock": sid} for sid in ids]}
+    size = -(-len(ids) // max_jobs)
+    groups = [ids[i : i + size] for i in range(0, len(ids), size)]
+    return {"include": [{"stacks": " ".join(g), "lock": f"{g[0]}..{g[-1]}"} for g in groups]}

@@ -119,6 +119,7 @@ def _next_step(r: Report, approved_by: list[str]) -> Markup:
         text=escape,
         draft=d.draft,
         refused=d.merge_refused,
+        waiting_for=d.waiting_for,
     )
     return Markup(text)  # noqa: S704 - every part people wrote went through escape()
 

@@ -21,6 +21,7 @@ def next_step(
     text: Callable[[str], str] = str,
     draft: bool = False,
     refused: str | None = None,
+    waiting_for: list[str] | None = None,
 ) -> str:
     """The next step, the one way it is said everywhere. `text` escapes what people wrote (the comment's
     Markdown); reviewers are team mentions from policies/teams.yaml, written as they are so they notify."""
@@ -31,6 +32,13 @@ def next_step(
         )
     if draft and tier != "blocked":
         return "It is a draft: evaluated, but never merged until it is marked ready for review."
+    if waiting_for:
+        checks = ", ".join(f'"{text(c)}"' for c in waiting_for)
+        who = f"approved by {', '.join(text(a) for a in approved_by)}; " if approved_by else ""
+        return (
+            f"{who.capitalize()}{'w' if who else 'W'}ill merge and apply automatically as soon as the required "
+            f"check(s) {checks} pass; nobody needs to act. If one fails, fix it and push again."
+        )
     if tier == "low":
         return LOW
     if approved_by:
@@ -114,6 +122,14 @@ def decided(report: Report, teams: Teams | None, base_error: str | None = None, 
     return report.model_copy(update={"decision": decision})
 
 
+def waiting(report: Report, checks: list[str], approved_by: list[str] | None = None) -> Report:
+    """Everything ssops-ci needs is there; GitHub's other required checks are not green yet."""
+    assert report.risk is not None and report.decision is not None
+    step = next_step(report.risk.tier, reviewers=[], blocked_by=[], approved_by=approved_by, waiting_for=checks)
+    update = {"waiting_for": checks, "next_step": step}
+    return report.model_copy(update={"decision": report.decision.model_copy(update=update)})
+
+
 def refused(report: Report, reason: str) -> Report:
     """GitHub would not merge what ssops-ci allowed: the decision says so, with GitHub's reason."""
     assert report.risk is not None and report.decision is not None
@@ -189,9 +205,10 @@ def status_for(report: Report, approvals: Approvals | None = None) -> tuple[Gate
         return "pending", f"{r.tier} risk, draft: merges once it is marked ready for review"
     if r.tier == "blocked":
         return "failure", f"blocked: {d.blocked_by[0] if d.blocked_by else 'see the comment'}"
+    then = f"; waits for {', '.join(d.waiting_for)}, then merges" if d.waiting_for else ""
     if r.tier == "low":
-        return "success", "low risk: merges and applies automatically"
+        return "success", f"low risk: {then[2:] or 'merges and applies automatically'}"
     if approvals and approvals.satisfied:
-        return "success", f"{r.tier} risk: approved by {', '.join(approvals.approvers)}"
+        return "success", f"{r.tier} risk: approved by {', '.join(approvals.approvers)}{then}"
     waiting = " and ".join(d.required_reviewers)
     return "pending", f"{r.tier} risk: waiting for approval from {waiting}"

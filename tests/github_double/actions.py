@@ -30,7 +30,7 @@ import yaml
 from tests.github_double.expressions import condition, interpolate, text
 from tests.github_double.server import GitHubDouble
 from tests.github_double.state import ACTIONS_APP_ID, Artifact, CheckRun, Event, WorkflowRun, now
-from tests.github_double.triggers import started
+from tests.github_double.triggers import WORKFLOW_RUN_LEVELS, started
 
 PERMISSION_NAMES = {"pull-requests": "pull_requests", "id-token": None, "security-events": None}
 
@@ -87,23 +87,55 @@ class Actions:
         self.workdir = workdir
         self.settings = settings or Settings()
         self.runs: list[Run] = []
+        self.held: set[str] = set()
+        self.waiting: list[_Queued] = []
         self.shims = _bin_shims(workdir)
         self.double.origin.git.config("uploadpack.allowAnySHA1InWant", "true")
 
     # ------------------------------------------------------------------ events -> runs
 
     def drain(self, limit: int = 40) -> list[Run]:
-        """Process events until nothing more happens; returns the runs started."""
-        started: list[Run] = []
+        """Process events until nothing more happens; returns the runs that ran (held workflows wait)."""
+        ran: list[Run] = []
         while self.double.events:
             event = self.double.events.pop(0)
             for file, doc in self.triggered(event):
-                if len(started) >= limit:
-                    raise RuntimeError(
-                        f"more than {limit} workflow runs: an event loop? {[r.run.workflow for r in started]}"
-                    )
-                started.append(self.run(file, doc, event))
-        return started
+                queued = self._queue(file, doc, event)
+                if file in self.held:
+                    self._wait(queued)
+                    continue
+                if len(ran) >= limit:
+                    names = [r.run.workflow for r in ran]
+                    raise RuntimeError(f"more than {limit} workflow runs: an event loop? {names}")
+                ran.append(self._execute(queued))
+        return ran
+
+    def hold(self, *files: str) -> None:
+        """Runs of these workflows wait in the queue (a busy runner pool) until released."""
+        self.held.update(files)
+
+    def release(self, *files: str, limit: int = 40) -> list[Run]:
+        """Run what waited for these workflows, in order, then everything that follows from it."""
+        self.held.difference_update(files)
+        ready = [q for q in self.waiting if q.file in files]
+        self.waiting = [q for q in self.waiting if q.file not in files]
+        return [self._execute(q) for q in ready] + self.drain(limit)
+
+    def _wait(self, queued: _Queued) -> None:
+        """GitHub's concurrency rule: a group holds at most one pending run; a newer one cancels it."""
+        for older in [q for q in self.waiting if queued.group and q.group == queued.group]:
+            self.waiting.remove(older)
+            self._cancel(older)
+        self.waiting.append(queued)
+
+    def _cancel(self, queued: _Queued) -> None:
+        run = queued.run
+        run.status, run.conclusion = "completed", "cancelled"
+        for check in queued.checks:
+            check.status, check.conclusion, check.completed_at = "completed", "cancelled", now()
+        done = Run(run, [])
+        self.runs.append(done)
+        self._completed(done, queued.event, queued.fork, queued.level)
 
     def workflows_at(self, sha: str) -> dict[str, dict[str, Any]]:
         git = self.double.origin.git
@@ -153,7 +185,8 @@ class Actions:
             "api_url": self.double.url,
         }
 
-    def run(self, file: str, doc: dict[str, Any], event: Event) -> Run:
+    def _queue(self, file: str, doc: dict[str, Any], event: Event) -> _Queued:
+        """A new run, queued: its concurrency group and its jobs' check runs exist from now on."""
         pr_numbers = [int(event.payload["pull_request"]["number"])] if "pull_request" in event.payload else []
         run = WorkflowRun(
             id=next(self.double._ids),
@@ -163,24 +196,45 @@ class Actions:
             head_sha=event.sha,
             head_branch=event.ref.removeprefix("refs/heads/"),
             actor=event.actor.login,
-            status="in_progress",
+            status="queued",
             pull_requests=pr_numbers,
         )
         self.double.runs[run.id] = run
         github = self._github(event, run, doc)
+        title = doc.get("run-name")
+        ctx = {"github": github, "inputs": event.payload.get("inputs") or {}, "vars": self.settings.vars}
+        run.display_title = text(interpolate(title, ctx)) if title else run.name
         fork = bool(
             ((event.payload.get("pull_request") or {}).get("head") or {}).get("repo", {}).get("full_name", "acme/ssops")
             != "acme/ssops"
         )
-        jobs = self._jobs(doc, github, run, event, fork)
+        level = event.level + 1 if event.name == "workflow_run" else 1
+        concurrency = doc.get("concurrency")
+        group = concurrency.get("group") if isinstance(concurrency, dict) else concurrency
+        queued = _Queued(file, doc, event, run, github, fork, level, text(interpolate(group, ctx)) if group else None)
+        for key, job in (doc.get("jobs") or {}).items():
+            name = str(job.get("name", key))
+            if "${{" not in name and "strategy" not in job:
+                check = CheckRun(next(self.double._ids), name, run.head_sha, ACTIONS_APP_ID, "queued")
+                self.double.check_runs[check.id] = check
+                queued.checks.append(check)
+        return queued
+
+    def run(self, file: str, doc: dict[str, Any], event: Event) -> Run:
+        return self._execute(self._queue(file, doc, event))
+
+    def _execute(self, queued: _Queued) -> Run:
+        run = queued.run
+        run.status = "in_progress"
+        jobs = self._jobs(queued)
         run.status = "completed"
         run.conclusion = "failure" if any(j.result == "failure" for j in jobs) else "success"
         done = Run(run, jobs)
         self.runs.append(done)
-        self._completed(done, event, fork)
+        self._completed(done, queued.event, queued.fork, queued.level)
         return done
 
-    def _completed(self, done: Run, event: Event, fork: bool) -> None:
+    def _completed(self, done: Run, event: Event, fork: bool, level: int) -> None:
         run = done.run
         payload = {
             "action": "completed",
@@ -191,54 +245,44 @@ class Actions:
                 "head_branch": run.head_branch,
                 "event": run.event,
                 "conclusion": run.conclusion,
+                "display_title": run.display_title,
                 # GitHub lists the run's pull requests only when the head is in this repository.
                 "pull_requests": [] if fork else [{"number": n} for n in run.pull_requests],
             },
         }
-        self.double.events.append(Event("workflow_run", payload, event.actor, run.head_sha, "refs/heads/main"))
+        if level < WORKFLOW_RUN_LEVELS:
+            completed = Event("workflow_run", payload, event.actor, run.head_sha, "refs/heads/main", level)
+            self.double.events.append(completed)
 
-    def _jobs(
-        self, doc: dict[str, Any], github: dict[str, Any], run: WorkflowRun, event: Event, fork: bool
-    ) -> list[JobResult]:
+    def _jobs(self, q: _Queued) -> list[JobResult]:
         results: dict[str, JobResult] = {}
         out: list[JobResult] = []
-        pending = dict(doc.get("jobs") or {})
+        pending = dict(q.doc.get("jobs") or {})
         while pending:
             ready = [n for n, j in pending.items() if all(d in results for d in _needs(j))]
             if not ready:
                 raise RuntimeError(f"jobs waiting on each other: {sorted(pending)}")
             for name in ready:
                 job = pending.pop(name)
-                result = self._job(name, job, doc, github, run, event, fork, results)
+                result = self._job(q, name, job, results)
                 results[name] = result
                 out.append(result)
         return out
 
-    def _context(
-        self, github: dict[str, Any], results: dict[str, JobResult], job: dict[str, Any], event: Event
-    ) -> dict[str, Any]:
+    def _context(self, q: _Queued, results: dict[str, JobResult], job: dict[str, Any]) -> dict[str, Any]:
         needs = {d: {"result": results[d].result, "outputs": results[d].outputs} for d in _needs(job)}
-        inputs = event.payload.get("inputs") or {}
-        return {"github": github, "needs": needs, "inputs": inputs, "vars": self.settings.vars, "env": {}}
+        inputs = q.event.payload.get("inputs") or {}
+        return {"github": q.github, "needs": needs, "inputs": inputs, "vars": self.settings.vars, "env": {}}
 
-    def _job(
-        self,
-        name: str,
-        job: dict[str, Any],
-        doc: dict[str, Any],
-        github: dict[str, Any],
-        run: WorkflowRun,
-        event: Event,
-        fork: bool,
-        results: dict[str, JobResult],
-    ) -> JobResult:
-        ctx = self._context(github, results, job, event)
+    def _job(self, q: _Queued, name: str, job: dict[str, Any], results: dict[str, JobResult]) -> JobResult:
+        ctx = self._context(q, results, job)
         status = "success" if all(results[d].result == "success" for d in _needs(job)) else "failure"
         if not condition(job.get("if"), ctx, status):
+            self._job_check(q, str(job.get("name", name)), "skipped")
             return JobResult(name, "skipped")
         combos = self._matrix(job, ctx)
         parts = [
-            self._instance(name, job, doc, {**ctx, "matrix": m, "strategy": {"job-index": i}}, run, event, fork)
+            self._instance(q, name, job, {**ctx, "matrix": m, "strategy": {"job-index": i}})
             for i, m in enumerate(combos)
         ]
         result = "failure" if any(p.result == "failure" for p in parts) else "success"
@@ -289,45 +333,47 @@ class Actions:
             out.update(self.settings.environments.get(env_name, {}))
         return out
 
-    def _instance(
-        self,
-        name: str,
-        job: dict[str, Any],
-        doc: dict[str, Any],
-        ctx: dict[str, Any],
-        run: WorkflowRun,
-        event: Event,
-        fork: bool,
-    ) -> JobResult:
-        token = self._token(job, doc, fork)
+    def _instance(self, q: _Queued, name: str, job: dict[str, Any], ctx: dict[str, Any]) -> JobResult:
+        token = self._token(job, q.doc, q.fork)
         try:
-            secrets = self._secrets(job, ctx["github"], fork, token)
+            secrets = self._secrets(job, ctx["github"], q.fork, token)
         except PermissionError as e:
             return JobResult(name, "failure", log=str(e))
         ctx = {**ctx, "secrets": secrets, "github": {**ctx["github"], "token": token}, "steps": {}}
-        workspace = self.workdir / f"run{run.id}-{name}-{ctx['strategy']['job-index']}"
+        workspace = self.workdir / f"run{q.run.id}-{name}-{ctx['strategy']['job-index']}"
         workspace.mkdir(parents=True)
-        runner = _Runner(self, workspace, run, ctx)
-        runner.env = {k: text(v) for k, v in interpolate(doc.get("env") or {}, ctx).items()}
+        runner = _Runner(self, workspace, q.run, ctx)
+        runner.env = {k: text(v) for k, v in interpolate(q.doc.get("env") or {}, ctx).items()}
         job_env = interpolate(job.get("env") or {}, {**ctx, "env": runner.env})
         runner.env.update({k: text(v) for k, v in job_env.items()})
         ok = runner.steps(job.get("steps") or [])
         outputs = {k: text(interpolate(v, runner.ctx)) for k, v in (job.get("outputs") or {}).items()}
-        self._job_check(text(interpolate(job.get("name", name), ctx)), run, ok)
+        self._job_check(q, text(interpolate(job.get("name", name), ctx)), "success" if ok else "failure")
         return JobResult(name, "success" if ok else "failure", outputs, runner.log)
 
-    def _job_check(self, name: str, run: WorkflowRun, ok: bool) -> None:
-        """GitHub Actions reports every job as a check run of its own app on the run's commit."""
-        check = CheckRun(
-            next(self.double._ids),
-            name,
-            run.head_sha,
-            ACTIONS_APP_ID,
-            "completed",
-            "success" if ok else "failure",
-            completed_at=now(),
-        )
-        self.double.check_runs[check.id] = check
+    def _job_check(self, q: _Queued, name: str, conclusion: str) -> None:
+        """GitHub Actions reports every job as a check run of its own app on the run's commit (the one queued
+        with the run, when its name was known then)."""
+        check = next((c for c in q.checks if c.name == name and c.status != "completed"), None)
+        if check is None:
+            check = CheckRun(next(self.double._ids), name, q.run.head_sha, ACTIONS_APP_ID)
+            self.double.check_runs[check.id] = check
+        check.status, check.conclusion, check.completed_at = "completed", conclusion, now()
+
+
+@dataclass
+class _Queued:
+    """A workflow run GitHub has created and not yet finished."""
+
+    file: str
+    doc: dict[str, Any]
+    event: Event
+    run: WorkflowRun
+    github: dict[str, Any]
+    fork: bool
+    level: int  # 1, or one more than the run whose completion started it (workflow_run)
+    group: str | None  # its concurrency group
+    checks: list[CheckRun] = field(default_factory=list)
 
 
 def _needs(job: dict[str, Any]) -> list[str]:

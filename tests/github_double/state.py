@@ -112,6 +112,7 @@ class WorkflowRun:
     conclusion: str | None = None
     pull_requests: list[int] = field(default_factory=list)
     artifacts: dict[str, int] = field(default_factory=dict)  # name -> artifact id
+    display_title: str = ""  # its `run-name:` (else the workflow's name)
 
 
 @dataclass
@@ -142,3 +143,4 @@ class Event:
     actor: Identity
     sha: str
     ref: str
+    level: int = 0  # for workflow_run: how many workflow_run links led to the run that finished

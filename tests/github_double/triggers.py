@@ -7,8 +7,11 @@ import fnmatch
 from typing import Any
 
 # Events caused with a workflow's GITHUB_TOKEN start no workflow, except these (GitHub's guard against
-# recursive runs).
-TOKEN_MAY_START = ("workflow_dispatch", "repository_dispatch")
+# recursive runs). workflow_run is GitHub reporting a finished run, not something the token did; its own
+# guard is the chain limit below.
+TOKEN_MAY_START = ("workflow_dispatch", "repository_dispatch", "workflow_run")
+# "You can't use workflow_run to chain together more than three levels of workflows."
+WORKFLOW_RUN_LEVELS = 3
 # These use the workflow file of the commit the event is about (a pull request's own copy);
 # every other event uses the default branch's copy.
 OWN_COPY = ("push", "pull_request", "pull_request_review", "workflow_dispatch")
