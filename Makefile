@@ -7,12 +7,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test bench install install-dev chromium clean
+.PHONY: demo test bench install install-dev chromium postgresql clean
 
 demo: $(STAMP).run
 	$(BIN)/ssops-ci demo
 
-test: $(STAMP).dev chromium
+test: $(STAMP).dev chromium postgresql
 	$(BIN)/ruff check ssops_ci tests bench
 	$(BIN)/ruff format --check ssops_ci tests bench
 	$(BIN)/mypy
@@ -30,6 +30,14 @@ chromium:
 	  echo "installing Debian's chromium for the report test (once)"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "could not install chromium (needs root and Debian's apt): the HTML report test will say so"; }
+
+# The PostgreSQL store is tested against a real server: Debian's postgresql (its binaries only; the
+# tests start their own throwaway cluster on loopback).
+postgresql:
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "installing Debian's postgresql for the store tests (once)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+	  || echo "could not install postgresql (needs root and Debian's apt): the PostgreSQL store tests will skip"; }
 
 install: $(STAMP).run
 install-dev: $(STAMP).dev

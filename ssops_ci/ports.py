@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from ssops_ci.model.audit import AuditRead
+from ssops_ci.model.audit import AuditRead, LockTaken
 from ssops_ci.model.change import ResourceChange
 from ssops_ci.model.finding import ScanResult
 from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
@@ -56,6 +56,12 @@ class Repository(Protocol):
     def message(self, sha: str) -> str: ...
 
     def has_commit(self, sha: str) -> bool: ...
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is `descendant` or one of its ancestors."""
+
+    def on_first_parent(self, branch: str, sha: str) -> bool:
+        """Whether `sha` is on `branch`'s first-parent history: a state the branch itself was in (a merge)."""
 
 
 class Engine(Protocol):
@@ -131,21 +137,31 @@ class AuditTrail(Protocol):
     def read(self) -> AuditRead: ...
 
 
+Change = Callable[[dict[str, Any] | None], dict[str, Any] | None]
+
+
 class Store(Protocol):
-    """What ssops-ci keeps between runs: apply records, stack locks, reports, the static engine's state."""
+    """The system of record, outliving any runner: the audit chain, the apply ledger, stack locks, the static
+    engine's record of what it applied, and the reports behind comments. Tables hold JSON documents by key."""
 
-    def apply_record(self, sha: str) -> dict[str, Any]: ...
+    location: str  # where the records are, for messages
 
-    def update_apply(self, sha: str, stack: str, **fields: Any) -> None: ...
+    def append(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Add `event` to the end of the audit chain, linked to the one before; a repeated `uid` is a no-op."""
 
-    def stack_lock(self, stack: str, timeout: float) -> contextlib.AbstractContextManager[None]:
-        """One apply per stack at a time; LockTimeout (an SsopsError) naming the holder after `timeout`."""
+    def events(self) -> AuditRead: ...
 
-    def all_applied(self) -> dict[str, dict[str, Any]]:
-        """What the static engine recorded as applied, per stack."""
+    def get(self, table: str, key: str) -> dict[str, Any] | None: ...
 
-    def save_report(self, name: str, text: str) -> None:
-        """Keep a report (the full JSON behind a pull-request comment)."""
+    def all(self, table: str) -> dict[str, dict[str, Any]]: ...
+
+    def update(self, table: str, key: str, change: Change) -> dict[str, Any] | None:
+        """Replace a document by `change(current)` atomically (None deletes it); returns what was written.
+        `change` may be called more than once, when another writer got there first."""
+
+    def stack_lock(self, stack: str, timeout: float) -> contextlib.AbstractContextManager[LockTaken]:
+        """One apply per stack at a time, across runners; LockTimeout naming the holder after `timeout`. A lock
+        whose holder is known to be dead, or whose lease ran out, is taken over and the takeover is reported."""
 
 
 class Clock(Protocol):

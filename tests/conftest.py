@@ -239,3 +239,8 @@ def pull_requests(repo: git.Repo, forge: Forge, **kw: Any) -> PullRequests:
 
 def applier(repo: git.Repo, **kw: Any) -> Applier:
     return wiring.applier(GitRepository(repo), **kw)
+
+
+def records(where: Path | git.Repo) -> wiring.Records:
+    """The records a repository keeps in itself (its git store, unpublished), as the tests' commands do."""
+    return wiring.local_records(repository(where))

@@ -10,11 +10,9 @@ import git
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci.adapters.audit import AuditLog
 from ssops_ci.adapters.local_forge import LocalForge
-from ssops_ci.adapters.state import StateStore
 from ssops_ci.commands.cli import cli
-from tests.conftest import Repo, applier, pull_requests, request_yaml
+from tests.conftest import Repo, applier, pull_requests, records, request_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -46,8 +44,8 @@ def test_apply_records_state_reports_on_the_pr_and_is_idempotent(gitrepo: Callab
     result = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
     assert result.exit_code == 0, result.stderr
     assert "1 of 1 stack(s) applied" in result.stdout
-    store = StateStore(repo.root / ".ssops")
-    state = store.applied("payments/jobs")
+    store = records(repo.root).store
+    state = store.get("static", "payments/jobs")
     assert state and state["sha"] == sha and "aws_sqs_queue.this" in state["resources"]
     assert forge.statuses(sha)["ssops-ci/apply"] == "success"
     apply_comment = next(c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->"))
@@ -55,7 +53,7 @@ def test_apply_records_state_reports_on_the_pr_and_is_idempotent(gitrepo: Callab
     again = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
     assert again.exit_code == 0 and "(1 by an earlier run)" in again.stdout
     assert len([c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->")]) == 1
-    events = [e["event"] for e in AuditLog(repo.root / ".ssops/audit.jsonl").read().events]
+    events = [e["event"] for e in store.events().events]
     assert events.count("apply") == 2 and events.count("apply-done") == 2
 
 
@@ -68,7 +66,7 @@ def test_a_deleted_request_is_destroyed(gitrepo: Callable[..., Repo]) -> None:
     assert result.ok and [(s.stack, s.action, s.state) for s in result.stacks] == [
         ("payments/jobs", "destroy", "applied")
     ]
-    assert StateStore(repo.root / ".ssops").applied("payments/jobs") is None
+    assert records(repo.root).store.get("static", "payments/jobs") is None
 
 
 def test_a_hand_edit_on_main_is_refused(gitrepo: Callable[..., Repo]) -> None:
@@ -79,9 +77,9 @@ def test_a_hand_edit_on_main_is_refused(gitrepo: Callable[..., Repo]) -> None:
     result = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
     assert result.exit_code == 1
     assert "REFUSED payments/receipts: rendered/payments/receipts/main.tf: hand-edited" in result.stdout
-    assert StateStore(repo.root / ".ssops").applied("payments/receipts") is None
+    assert records(repo.root).store.get("static", "payments/receipts") is None
     assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
-    events = AuditLog(repo.root / ".ssops/audit.jsonl").read().events
+    events = records(repo.root).store.events().events
     assert any(e["event"] == "apply-refused" for e in events)
 
 

@@ -15,11 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from ssops_ci.adapters.local_forge import LocalForge
-from ssops_ci.adapters.state import StateStore
 from ssops_ci.app.apply import describe
 from ssops_ci.commands.cli import cli
 from tests import nullkind
-from tests.conftest import Repo, applier
+from tests.conftest import Repo, applier, records
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +64,9 @@ def three(broken: str | None = None) -> dict[str, str]:
 
 
 def record(repo: Repo, sha: str) -> dict[str, str]:
-    data = StateStore(repo.root / ".ssops").apply_record(sha)
-    return {k: v.get("state") for k, v in data["stacks"].items()}
+    """How each stack's latest attempt at `sha` stands in the ledger."""
+    ledger = records(repo.root).store.all("ledger")
+    return {k: str(v.get("state")) for k, v in ledger.items() if v.get("sha") == sha}
 
 
 def apply_in_background(repo: Repo, sha: str, tf_env: dict[str, str], slow_seconds: int) -> subprocess.Popen[str]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import git
 import pytest
 import requests
 
+from ssops_ci.adapters.stores.git import GitStore
 from tests.conftest import request_yaml
 from tests.github_double.actions import Actions, Run, Settings
 from tests.github_double.fixture import APP_ID, World
@@ -63,6 +65,14 @@ def test_a_low_risk_pr_merged_by_the_bot_is_applied_exactly_once(world: World, t
     assert comments["<!-- ssops-ci:comment -->"]["user"] == ("ssops-ci[bot]" if app else "github-actions[bot]")
     assert comments["<!-- ssops-ci:apply -->"]["user"] == "github-actions[bot]"
     assert "## ✅ Applied" in comments["<!-- ssops-ci:apply -->"]["body"]
+    # Every runner is gone; the records are in the repository, for whoever clones it next.
+    fresh = git.Repo.init(tmp_path / "fresh")
+    fresh.create_remote("origin", str(world.origin.git_dir))
+    store = GitStore(Path(fresh.working_dir), remote="origin")
+    assert store.get("ledger", "payments/jobs")["applied_sha"] == merge_sha  # type: ignore[index]
+    events = [e["event"] for e in store.events().events]
+    assert {"evaluate", "merge", "apply-start", "apply", "apply-done"} <= set(events), events
+    assert events.count("apply-done") == 1
 
 
 CACHE = {"requests/payments/cache.yaml": request_yaml(kind="RedisCache", name="cache")}  # +$54.73 a month

@@ -7,12 +7,11 @@ import time
 import pytest
 from click.testing import CliRunner, Result
 
-from ssops_ci.adapters.audit import AuditLog
 from ssops_ci.adapters.github import GitHubForge
 from ssops_ci.commands.cli import cli
 from ssops_ci.model.problems import ForgeError
 from ssops_ci.stages import comment
-from tests.conftest import pull_requests, request_yaml
+from tests.conftest import pull_requests, records, request_yaml
 from tests.github_double.fixture import World
 
 pytestmark = pytest.mark.slow
@@ -108,8 +107,8 @@ def test_policy_change_with_a_request_needs_the_platform(world: World) -> None:
 def test_the_actions_token_cannot_request_teams_and_that_is_not_fatal(world: World) -> None:
     world.branch_with("ledger", PROD_DB)
     n = world.double.open_pr("ledger", "bob")
-    trail = AuditLog(world.dev.root.parent / "audit.jsonl")
     world.fetch()
+    trail = records(world.ci).trail
     out = pull_requests(world.ci, world.forge(), trail=trail).evaluate(n)
     assert out.state == "pending" and world.double.prs[n].requested_teams == []
     [refused] = [e for e in trail.read().events if e["event"] == "review-request-failed"]

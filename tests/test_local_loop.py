@@ -14,7 +14,7 @@ from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.commands.cli import cli
 from ssops_ci.model.problems import SsopsError
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, records, request_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +44,8 @@ def test_low_risk_merges_through_the_cli(gitrepo: Callable[..., Repo]) -> None:
     assert repo.git("status", "--porcelain") == ""
     listing = run(repo, "pr", "list").stdout
     assert "#1 merged  jobs -> main by alice [risk:low] success" in listing
-    reports = list((repo.root / ".ssops/reports").glob("pr-1-*.json"))
-    assert len(reports) == 1 and json.loads(reports[0].read_text())["risk"]["tier"] == "low"
+    [evaluated] = [e for e in records(repo.root).store.events().events if e["event"] == "evaluate"]
+    assert evaluated["pr"] == 1 and evaluated["tier"] == "low" and evaluated["seq"] == 2  # after "open"
 
 
 def test_medium_needs_a_team_member_on_the_current_head(gitrepo: Callable[..., Repo]) -> None:
@@ -132,11 +132,20 @@ def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(list(demo.iter_commits("main", merges=True))) == 2
     # merged means applied: the local flow ends with applied state and a report
     assert out.count("(static engine, PR #") == 2 and "1 of 1 stack(s) applied" in out
-    assert "applied on main (state store): payments/jobs, payments/ledger-db" in out
+    assert "applied on main (static engine's record): payments/jobs, payments/ledger-db" in out
     assert "3 pull request(s): 2 merged, 2 applied, 0 apply failure(s)" in out
     assert "merged with no human involved: 50%" in out
     assert "waiting: #3 (blocked) on the author (carol)" in out
     assert (tmp_path / "demo/.ssops/report.html").read_text().count("<svg") == 5
+    assert "records: refs/ssops/records in " in out
+    # A runner starts from a fresh clone: the records come with the repository, and say the same.
+    git.Repo.clone_from(str(tmp_path / "demo"), str(tmp_path / "fresh"))
+    here = CliRunner().invoke(cli, ["report", "--repo", str(tmp_path / "demo"), "--json"])
+    there = CliRunner().invoke(cli, ["report", "--repo", str(tmp_path / "fresh"), "--json"])
+    assert here.exit_code == there.exit_code == 0, there.output
+    assert json.loads(here.stdout)["merged"] == 2 and here.stdout == there.stdout
+    verify = CliRunner().invoke(cli, ["audit", "verify", "--repo", str(tmp_path / "fresh")])
+    assert verify.exit_code == 0 and "the chain is intact" in verify.stdout
 
 
 @pytest.mark.parametrize("path", ["policies/teams.yaml", "policies/guardrails.yaml"])

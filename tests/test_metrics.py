@@ -8,11 +8,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import git
 import pytest
 from click.testing import CliRunner
 
+from ssops_ci.adapters.stores.git import GitStore
 from ssops_ci.commands.cli import cli
 from ssops_ci.stages import metrics
+from tests.conftest import records
 
 H = "2026-11-20T{:02d}:{:02d}:00+00:00"
 
@@ -103,24 +106,31 @@ def test_lead_times_of_seconds_keep_their_precision() -> None:
 
 
 def _write(tmp_path: Path, events: list[dict[str, Any]]) -> Path:
-    path = tmp_path / ".ssops/audit.jsonl"
-    path.parent.mkdir(parents=True)
-    path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    return path
+    """A repository whose git store holds `events`."""
+    root = tmp_path / "repo"
+    git.Repo.init(root, initial_branch="main")
+    store = records(root).store
+    for e in events:
+        store.append(e)
+    return root
 
 
 def test_report_command_text_json_and_corrupt_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, EVENTS)
-    with path.open("a") as f:
-        f.write('{"event": "merge", "pr": 9')
-    result = CliRunner().invoke(cli, ["report", "--log", str(path)])
-    assert result.exit_code == 0
+    root = _write(tmp_path, EVENTS)
+    store = records(root).store
+    assert isinstance(store, GitStore)
+    # Someone rewrote the records ref by hand, leaving a line that is not an event.
+    store.transact(
+        lambda s: ([("audit/000001.jsonl", (s.read("audit/000001.jsonl") or b"") + b'{"event": "mer\n')], "", None)
+    )
+    result = CliRunner().invoke(cli, ["report", "--repo", str(root)])
+    assert result.exit_code == 0, result.output
     assert "5 pull request(s): 3 merged, 2 applied, 1 apply failure(s)" in result.stdout
     assert "merged with no human involved: 67%" in result.stdout
-    assert "warning: audit log line 17 (byte" in result.stdout and "is truncated and ignored" in result.stdout
-    doc = json.loads(CliRunner().invoke(cli, ["report", "--log", str(path), "--json"]).stdout)
+    assert "warning: audit log line 17 (byte -1) is unreadable and ignored" in result.stdout
+    doc = json.loads(CliRunner().invoke(cli, ["report", "--repo", str(root), "--json"]).stdout)
     assert doc["merged"] == 3 and doc["cost_added"] == {"payments": 65.12, "search": 12.3}
-    bad = CliRunner().invoke(cli, ["report", "--log", str(path), "--since", "yesterday"])
+    bad = CliRunner().invoke(cli, ["report", "--repo", str(root), "--since", "yesterday"])
     assert bad.exit_code == 1 and "is not a date" in bad.stderr
 
 
@@ -128,9 +138,9 @@ def test_report_command_text_json_and_corrupt_line(tmp_path: Path) -> None:
 def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
-    path = _write(tmp_path, EVENTS)
+    root = _write(tmp_path, EVENTS)
     html = tmp_path / "report.html"
-    assert CliRunner().invoke(cli, ["report", "--log", str(path), "--html", str(html)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["report", "--repo", str(root), "--html", str(html)]).exit_code == 0
     flags = [
         "--headless",
         "--no-sandbox",

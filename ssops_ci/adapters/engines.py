@@ -6,12 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from ssops_ci.adapters.state import StateStore
 from ssops_ci.adapters.static_engine import StaticEngine
 from ssops_ci.adapters.terraform import TerraformEngine
 from ssops_ci.config.platform import Platform
 from ssops_ci.model.problems import PlanError, SsopsError
-from ssops_ci.ports import Engine
+from ssops_ci.ports import Engine, Store
 
 Purpose = Literal["plan", "apply", "drift"]
 
@@ -22,7 +21,7 @@ def choose_engine(
     root: Path,
     *,
     purpose: Purpose,
-    store: StateStore | None = None,
+    store: Store | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Engine:
     """The engine `wanted` names, else the one policies/platform.yaml names (static without one).

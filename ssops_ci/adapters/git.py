@@ -131,6 +131,35 @@ class GitRepository:
     def message(self, sha: str) -> str:
         return str(self._commit(sha).message)
 
+    def remotes(self) -> list[str]:
+        return [r.name for r in self.git.remotes]
+
+    def name(self) -> str:
+        """OWNER/NAME from the origin's URL when it has one, else the folder's name."""
+        url = self.git.remotes.origin.url if "origin" in self.remotes() else ""
+        tail = url.rstrip("/").removesuffix(".git").replace(":", "/").split("/")[-2:]
+        return "/".join(tail) if url and len(tail) == 2 else self.root.name
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self.git.git.merge_base("--is-ancestor", ancestor, descendant)
+        except git.GitCommandError:
+            return False
+        return True
+
+    def branch_tip(self, branch: str) -> str | None:
+        """The branch as this checkout knows it: the remote's copy first (a CI checkout has no local branch)."""
+        for ref in (f"refs/remotes/origin/{branch}", f"refs/heads/{branch}"):
+            try:
+                return self._commit(ref).hexsha
+            except (ValueError, git.BadName, SsopsError):
+                continue
+        return None
+
+    def on_first_parent(self, branch: str, sha: str) -> bool:
+        tip = self.branch_tip(branch)
+        return bool(tip) and sha in self.git.git.rev_list("--first-parent", tip).split()
+
     def has_commit(self, sha: str) -> bool:
         try:
             self.git.commit(sha)

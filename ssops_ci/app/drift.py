@@ -18,7 +18,7 @@ from ssops_ci.model.problems import InputError, PlanError, SsopsError
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import ResourceType, Stack, StackJob
 from ssops_ci.ports import Engine, Repository, Store
-from ssops_ci.stages import validate
+from ssops_ci.stages import ledger, validate
 from ssops_ci.stages.diff import managed_attrs, resource_change
 
 
@@ -81,7 +81,7 @@ def check(
     engine = engines(head.setup.platform)
     out = DriftReport(sha=sha, engine=engine.name)
     real = engine.name == "terraform"  # the static engine's "cloud" is what the store recorded as applied
-    applied = {} if real else store.all_applied()
+    applied = {} if real else store.all(ledger.STATIC)
     current, rendered = _rendered(head, out)
     for req, stack in rendered:
         if real:

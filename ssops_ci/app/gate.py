@@ -27,7 +27,7 @@ from ssops_ci.model.forge import (
 from ssops_ci.model.problems import ForgeError, SsopsError
 from ssops_ci.model.report import Report
 from ssops_ci.model.risk import Approvals, Author
-from ssops_ci.ports import AuditTrail, Forge, Repository, Store
+from ssops_ci.ports import AuditTrail, Forge, Repository
 from ssops_ci.stages import comment, decision, gate, readiness, risk
 from ssops_ci.stages.comment import APPLY_MARKER
 from ssops_ci.stages.decision import count_approvals, status_for
@@ -92,13 +92,11 @@ class Gate:
         repository: Repository,
         audit: AuditTrail,
         *,
-        store: Store | None = None,
         report_url: str | None = None,
     ) -> None:
         self.forge = forge
         self.repository = repository
         self.audit = audit
-        self.store = store  # keeps the full report behind the comment's "full report" link
         self.report_url = report_url
 
     def staleness(self, pr: PullRequest, report: Report) -> str | None:
@@ -127,8 +125,6 @@ class Gate:
         self, pr: PullRequest, report: Report, approvals: Approvals | None, event: str
     ) -> tuple[GateState, str]:
         state, description = status_for(report, approvals)
-        if self.store is not None:
-            self.store.save_report(f"pr-{pr.number}-{pr.head_sha[:12]}.json", report.to_json())
         approved = approvals.approvers if approvals and approvals.satisfied else None
         body = comment.render(report, report_url=self.report_url, approved_by=approved)
         self.forge.upsert_comment(pr.number, body, comment.MARKER)

@@ -8,7 +8,8 @@ from pydantic import ValidationError
 
 from ssops_ci.app.apply import describe
 from ssops_ci.commands.base import guarded, repo_option
-from ssops_ci.commands.forge import forge_options, make_forge
+from ssops_ci.commands.forge import forge_options, make_forge, report_url
+from ssops_ci.commands.records import open_records
 from ssops_ci.model.apply import ApplyRun
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import wiring
@@ -32,6 +33,7 @@ def _parts(root: Path) -> list[ApplyRun]:
 @click.command("apply")
 @repo_option
 @click.option("--sha", required=True, help="The commit on the default branch to apply (a merge).")
+@click.option("--branch", default="main", show_default=True, help="The default branch; only its merges are applied.")
 @click.option("--engine", type=click.Choice(["static", "terraform"]), help="Default: policies/platform.yaml.")
 @click.option("--parallel", type=click.IntRange(1, 64), help="Stacks at once (default: apply_parallelism).")
 @click.option("--lock-timeout", default=600.0, show_default=True, help="Seconds to wait for a stack's lock.")
@@ -49,6 +51,7 @@ def _parts(root: Path) -> list[ApplyRun]:
 def apply(
     repo: Path,
     sha: str,
+    branch: str,
     engine: str | None,
     parallel: int | None,
     lock_timeout: float,
@@ -65,13 +68,23 @@ def apply(
     On GitHub the apply fans out: `--matrix` lists one job per stack, each job applies `--stacks` under a
     per-stack concurrency group, and `--join` reports them once."""
     repository = wiring.open_repository(repo)
+    kept = open_records(repository)
     if as_matrix:
-        ids = wiring.applier(repository, engine=engine).stacks(sha)
+        ids = wiring.applier(repository, engine=engine, kept=kept, branch=branch).stacks(sha)
         click.echo(f"count={len(ids)}\nmatrix={json.dumps(per_stack_matrix(ids))}")
         return 0
     reporting = stacks is None
     forge = make_forge(forge_kind, repository, github_repo, api_url) if reporting else None
-    applier = wiring.applier(repository, forge=forge, engine=engine, parallel=parallel, lock_timeout=lock_timeout)
+    applier = wiring.applier(
+        repository,
+        forge=forge,
+        engine=engine,
+        parallel=parallel,
+        lock_timeout=lock_timeout,
+        kept=kept,
+        branch=branch,
+        run_url=report_url(),
+    )
     if join_dir is not None:
         result = applier.join(sha, _parts(join_dir))
     else:

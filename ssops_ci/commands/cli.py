@@ -22,6 +22,7 @@ COMMANDS = {
     "pr": "ssops_ci.commands.pr:pr",
     "doctor": "ssops_ci.commands.doctor:doctor",
     "report": "ssops_ci.commands.report:report",
+    "audit": "ssops_ci.commands.audit:audit",
     "drift": "ssops_ci.commands.drift:drift",
     "apply": "ssops_ci.commands.apply:apply",
     "demo": "ssops_ci.commands.demo:demo",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -17,5 +18,7 @@ from ssops_ci.ops import demo as walkthrough
 )
 @guarded
 def demo(directory: Path | None) -> int:
-    """Run the whole flow offline on a throwaway local repository (what `make demo` runs)."""
-    return walkthrough.run(directory)
+    """Run the whole flow offline on a throwaway local repository (what `make demo` runs).
+
+    Its records go to the repository's own git store, or to SSOPS_STORE (a postgresql:// URL)."""
+    return walkthrough.run(directory, store=os.environ.get("SSOPS_STORE") or None)

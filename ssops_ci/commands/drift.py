@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.adapters import audit
 from ssops_ci.app.drift import check
 from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.commands.forge import make_forge
+from ssops_ci.commands.records import open_records
 from ssops_ci.ops import wiring
 
 
@@ -31,9 +31,10 @@ def drift(
 ) -> int:
     """Plan every applied stack; exit 2 when any no longer matches (for a scheduled workflow)."""
     repository = wiring.open_repository(repo)
-    store = wiring.state_store(repository)
-    result = check(repository, ref, engines=wiring.engines(repository, engine, "drift", store=store), store=store)
-    audit.for_root(repository.root).emit(
+    kept = open_records(repository)
+    engines = wiring.engines(repository, engine, "drift", store=kept.store)
+    result = check(repository, ref, engines=engines, store=kept.store)
+    kept.trail.emit(
         "drift",
         sha=result.sha,
         checked=result.checked,

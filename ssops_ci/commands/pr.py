@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.adapters import audit
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.app import jobs
 from ssops_ci.app.gate import Outcome
 from ssops_ci.commands import event
 from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.commands.forge import forge_options, make_forge, pr_number, report_url
+from ssops_ci.commands.records import open_records
 from ssops_ci.model.forge import REPORT_ARTIFACT, RISK_CONTEXT
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import wiring
@@ -40,9 +40,7 @@ def pr_open(repo: Path, branch: str, base: str, author: str, title: str) -> int:
     """Open a pull request from BRANCH on the local forge."""
     repository = wiring.open_repository(repo)
     opened = LocalForge(repository.git).open(branch, base, author, title)
-    audit.for_root(repository.root).emit(
-        "open", pr=opened.number, sha=opened.head_sha, actor=author, title=opened.title
-    )
+    open_records(repository).trail.emit("open", pr=opened.number, sha=opened.head_sha, actor=author, title=opened.title)
     click.echo(
         f"opened #{opened.number}: {opened.head_ref} -> {opened.base_ref} by {opened.author} "
         f"(head {opened.head_sha[:12]})"
@@ -103,7 +101,7 @@ def _run(
 ) -> int:
     repository = wiring.open_repository(repo)
     forge = make_forge(forge_kind, repository, github_repo, api_url)
-    loop = wiring.pull_requests(repository, forge, report_url=report_url())
+    loop = wiring.pull_requests(repository, forge, trail=open_records(repository).trail, report_url=report_url())
     outcome = loop.evaluate(pr_number(number)) if event == "evaluate" else loop.review(pr_number(number))
     click.echo(describe(outcome))
     return 1 if outcome.state in ("failure", "error") else 0
@@ -226,7 +224,8 @@ def pr_gate(
         jobs.evaluation_failed(forge, prs, event.run_url(run_id))
         click.echo(f"the evaluation run {run_id} {run.get('conclusion')}: marked {len(prs)} PR head(s) failed")
         return 1
-    gate = wiring.gate(repository, forge, report_url=event.run_url(run_id) or report_url())
+    trail = open_records(repository).trail
+    gate = wiring.gate(repository, forge, trail=trail, report_url=event.run_url(run_id) or report_url())
     result = jobs.gate_job(
         gate,
         forge,

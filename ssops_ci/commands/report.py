@@ -5,9 +5,9 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.adapters.audit import FILE, AuditLog
 from ssops_ci.app.report import report as figures
 from ssops_ci.commands.base import guarded, repo_option
+from ssops_ci.commands.records import open_records
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import metrics_html, wiring
 
@@ -17,21 +17,18 @@ from ssops_ci.ops import metrics_html, wiring
 @click.option("--since", help="Only pull requests opened on or after this date (YYYY-MM-DD).")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML report.")
 @click.option("--json", "json_out", is_flag=True, help="Machine-readable output.")
-@click.option("--log", type=click.Path(dir_okay=False, path_type=Path), help="Audit log (default .ssops/audit.jsonl).")
 @guarded
-def report(repo: Path, since: str | None, html_out: Path | None, json_out: bool, log: Path | None) -> int:
-    """Lead times, share merged with no human, denials, cost per team, open PRs: from the audit trail."""
-    path = log or wiring.open_repository(repo).root / ".ssops" / FILE
-    if not path.exists():
-        raise SsopsError(f"no audit log at {path}; it is written by `ssops-ci pr ...` and `ssops-ci apply`")
+def report(repo: Path, since: str | None, html_out: Path | None, json_out: bool) -> int:
+    """Lead times, share merged with no human, denials, cost per team, open PRs: from the store's audit trail."""
     try:
         start = dt.date.fromisoformat(since) if since else None
     except ValueError:
         raise SsopsError(f"--since {since!r} is not a date; use YYYY-MM-DD") from None
-    m, problems = figures(AuditLog(path), start)
+    kept = open_records(wiring.open_repository(repo))
+    m, problems = figures(kept.trail, start)
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(metrics_html.html(m, str(path), problems), encoding="utf-8")
+        html_out.write_text(metrics_html.html(m, kept.store.location, problems), encoding="utf-8")
     click.echo(m.model_dump_json(indent=2) if json_out else metrics_html.text(m, problems), nl=not json_out)
     if html_out:
         click.echo(f"wrote {html_out}", err=True)

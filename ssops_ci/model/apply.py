@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ApplyState = Literal["applied", "already-applied", "failed", "refused"]
+ApplyState = Literal["applied", "already-applied", "superseded", "failed", "refused"]
 
 
 class StackOutcome(BaseModel):
@@ -35,7 +35,7 @@ class ApplyRun(BaseModel):
         if self.refused or self.count("failed"):
             return False
         # "0 stacks applied" when stacks were expected is a failure, never a success.
-        return not self.stacks or bool(self.count("applied", "already-applied"))
+        return not self.stacks or bool(self.count("applied", "already-applied", "superseded"))
 
     def summary(self) -> str:
         if self.refused:
@@ -43,7 +43,8 @@ class ApplyRun(BaseModel):
             return f"refused: {self.refused[0]}{more}"
         if not self.stacks:
             return "no stack changed in this commit"
-        earlier, failed = self.count("already-applied"), self.count("failed")
+        earlier, newer, failed = self.count("already-applied"), self.count("superseded"), self.count("failed")
         text = f"{self.count('applied', 'already-applied')} of {len(self.stacks)} stack(s) applied"
         text += f" ({earlier} by an earlier run)" if earlier else ""
+        text += f"; {newer} already live at a newer commit" if newer else ""
         return text + (f"; {failed} failed" if failed else "")

@@ -1,4 +1,4 @@
-"""The audit trail as read back: its events, and the lines that could not be read."""
+"""The audit trail as read back (its events, and the lines that could not be read), and a stack lock as taken."""
 
 from __future__ import annotations
 
@@ -21,3 +21,11 @@ class Corruption:
 class AuditRead:
     events: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Corruption] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LockTaken:
+    """A stack lock held by this run; `took_over` says whose dead or expired lock it replaced."""
+
+    stack: str
+    took_over: str | None = None

@@ -16,7 +16,6 @@ from pathlib import Path
 import click
 import git
 
-from ssops_ci.adapters import audit
 from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.adapters.worktree import WorkTree, write_rendered
@@ -26,6 +25,7 @@ from ssops_ci.app.report import report
 from ssops_ci.app.workspace import open_workspace, render_requests
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import metrics_html, wiring
+from ssops_ci.stages import ledger
 
 REQUESTS = {
     "dev-queue": (
@@ -124,7 +124,7 @@ def build(target: Path, source: Path) -> git.Repo:
     return repo
 
 
-def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
+def run(directory: Path | None, echo: Callable[..., None] = click.echo, store: str | None = None) -> int:
     started = time.perf_counter()
     source = project_root(Path.cwd())
     root = directory or Path(tempfile.mkdtemp(prefix="ssops-demo-"))
@@ -134,9 +134,10 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
     repo = build(root, source)
     repository = GitRepository(repo)
     forge = LocalForge(repo)
-    log = audit.for_root(repository.root)
+    kept = wiring.records(repository, url=store or "git", name=f"demo/{root.name}", actor="ssops-ci")
+    log = kept.trail
     loop = wiring.pull_requests(repository, forge, trail=log)
-    applier = wiring.applier(repository, forge=forge, trail=log)
+    applier = wiring.applier(repository, forge=forge, kept=kept)
     comments = root / ".ssops" / "comments"
     comments.mkdir(parents=True, exist_ok=True)
     echo(f"demo repository: {root}\n")
@@ -185,12 +186,12 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo) -> int:
         echo(f"#{pr.number} {pr.state:<6} {pr.head_ref:<14} [{labels}] ssops-ci/risk={risk_status}")
     stacks = sorted({p.parent.relative_to(root / "rendered").as_posix() for p in (root / "rendered").rglob("*.tf")})
     echo(f"rendered stacks on main: {', '.join(stacks)}")
-    echo(f"applied on main (state store): {', '.join(sorted(wiring.state_store(repository).all_applied()))}")
+    echo(f"applied on main (static engine's record): {', '.join(sorted(kept.store.all(ledger.STATIC)))}")
     html = root / ".ssops" / "report.html"
     figures, problems = report(log)
-    html.write_text(metrics_html.html(figures, str(log.path), problems), encoding="utf-8")
+    html.write_text(metrics_html.html(figures, kept.store.location, problems), encoding="utf-8")
     echo(click.style("\n== self-service report (ssops-ci report)", bold=True))
     echo(metrics_html.text(figures, []), nl=False)
-    echo(f"HTML report: {html}")
+    echo(f"HTML report: {html}\nrecords: {kept.store.location}")
     echo(f"\nfinished in {time.perf_counter() - started:.1f}s; the repository stays at {root}")
     return 0

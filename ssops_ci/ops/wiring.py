@@ -8,14 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ssops_ci.adapters import audit
+from ssops_ci.adapters.audit import StoreAudit
 from ssops_ci.adapters.checkov import CheckovScanner
 from ssops_ci.adapters.clock import FixedClock, SystemClock
 from ssops_ci.adapters.engines import Purpose, choose_engine
 from ssops_ci.adapters.git import GitRepository
-from ssops_ci.adapters.state import StateStore
+from ssops_ci.adapters.stores import open_store
 from ssops_ci.app.apply import Applier
 from ssops_ci.app.evaluate import Evaluation, Services, evaluate
 from ssops_ci.app.gate import Gate
@@ -24,7 +25,7 @@ from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
 from ssops_ci.config.policies import Policies
 from ssops_ci.model.risk import Author
-from ssops_ci.ports import AuditTrail, Engine, Forge, Scanner
+from ssops_ci.ports import AuditTrail, Engine, Forge, Scanner, Store
 
 Warn = Callable[[str], None]
 
@@ -33,12 +34,38 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def state_store(repo: GitRepository) -> StateStore:
-    return StateStore(repo.root / ".ssops")
+@dataclass
+class Records:
+    """Where a command keeps its records: the store, and the audit trail written to it."""
+
+    store: Store
+    trail: AuditTrail
+
+
+def records(
+    repo: GitRepository,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    name: str | None = None,
+    owner: dict[str, object] | None = None,
+    webhook: str | None = None,
+    actor: str = "ssops-ci",
+) -> Records:
+    """The store `url` names (default: the git store in `repo`, published to its origin if it has one)."""
+    store = open_store(
+        url or "git", repo.root, remotes=repo.remotes(), token=token, name=name or repo.name(), owner=owner
+    )
+    return Records(store, StoreAudit(store, webhook=webhook, actor=actor))
+
+
+def local_records(repo: GitRepository) -> Records:
+    """Records kept in `repo` alone (tests and the demo)."""
+    return records(repo, url="git:local")
 
 
 def engines(
-    repo: GitRepository, wanted: str | None, purpose: Purpose, warn: Warn | None = None, store: StateStore | None = None
+    repo: GitRepository, wanted: str | None, purpose: Purpose, warn: Warn | None = None, store: Store | None = None
 ) -> Callable[[Platform | None], Engine]:
     def choose(platform: Platform | None) -> Engine:
         return choose_engine(wanted, platform, repo.root, purpose=purpose, store=store, warn=warn)
@@ -73,13 +100,7 @@ def evaluator(svc: Services) -> Callable[[str, str, Author, list[str] | None], E
 
 
 def gate(repo: GitRepository, forge: Forge, *, trail: AuditTrail | None = None, report_url: str | None = None) -> Gate:
-    return Gate(
-        forge,
-        repo,
-        trail or audit.for_root(repo.root),
-        store=None if repo.git.bare else state_store(repo),
-        report_url=report_url,
-    )
+    return Gate(forge, repo, trail or local_records(repo).trail, report_url=report_url)
 
 
 def pull_requests(
@@ -103,18 +124,22 @@ def applier(
     trail: AuditTrail | None = None,
     parallel: int | None = None,
     lock_timeout: float = 600.0,
-    store: StateStore | None = None,
+    kept: Records | None = None,
+    branch: str = "main",
+    run_url: str | None = None,
 ) -> Applier:
-    store = store or state_store(repo)
+    kept = kept or local_records(repo)
     return Applier(
         repo,
-        engines=engines(repo, engine, "apply", store=store),
-        store=store,
-        audit=trail or audit.for_root(repo.root),
+        engines=engines(repo, engine, "apply", store=kept.store),
+        store=kept.store,
+        audit=trail or kept.trail,
         clock=SystemClock(),
         forge=forge,
         parallel=parallel,
         lock_timeout=lock_timeout,
+        branch=branch,
+        run_url=run_url,
     )
 
 

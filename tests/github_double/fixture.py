@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +54,17 @@ class World:
 
     def push(self, branch: str, who: str = "alice") -> str:
         before = self.origin.git.rev_parse("--verify", "-q", f"refs/heads/{branch}", with_exceptions=False) or None
-        self.dev.git("push", "-q", "-f", "origin", f"{branch}:{branch}")
+        token = f"{who}-token" if f"{who}-token" in self.double.tokens else self.double.person(who)
+        # A developer pushes with their own credentials (the double's push hook checks them).
+        pushed = subprocess.run(
+            ["git", "push", "-q", "-f", "origin", f"{branch}:{branch}"],
+            cwd=self.dev.root,
+            env={**os.environ, "GITHUB_TOKEN": token},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert pushed.returncode == 0, pushed.stdout + pushed.stderr
         self.double.pushed(branch, before, who)
         return self.dev.git("rev-parse", branch)
 

@@ -21,6 +21,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import git
@@ -28,6 +29,7 @@ import jwt
 
 from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
 from tests.github_double.calls import NOT_FOUND, Call, Reply
+from tests.github_double.pushes import Tokens, install_hook
 from tests.github_double.routes_actions import ActionRoutes
 from tests.github_double.routes_checks import CheckRoutes
 from tests.github_double.routes_issues import IssueRoutes
@@ -77,9 +79,13 @@ class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, Act
     def __init__(self, origin: git.Repo, owner: str = "acme", name: str = "ssops") -> None:
         self.origin = origin
         self.owner, self.name = owner, name
-        self.tokens: dict[str, Identity] = {
-            "ci-token": Identity("github-actions[bot]", "actions", ACTIONS_APP_ID, dict(ALL_WORKFLOW_SCOPES)),
-        }
+        git_dir = Path(origin.git_dir)
+        self.tokens: dict[str, Identity] = Tokens(
+            git_dir,
+            lambda who: {"login": who.login, "contents": who.scopes.get("contents", "none")},
+            {"ci-token": Identity("github-actions[bot]", "actions", ACTIONS_APP_ID, dict(ALL_WORKFLOW_SCOPES))},
+        )
+        install_hook(git_dir, f"{owner}/{name}")
         self.roles: dict[str, str] = {}  # login -> read | triage | write | maintain | admin
         self.apps: dict[int, App] = {}
         self.prs: dict[int, PR] = {}
