@@ -10,7 +10,11 @@ import git
 import pytest
 from click.testing import CliRunner, Result
 
+from ssops_ci.adapters.clock import SystemClock
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.adapters.gitmerge import merge_into
 from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.app.apply import Applier
 from ssops_ci.commands.cli import cli
 from tests.conftest import Repo, applier, pull_requests, records, request_yaml
 
@@ -116,6 +120,108 @@ def test_a_matrix_apply_reports_once_and_a_stack_without_a_result_as_failed(
     assert forge.statuses(sha)["ssops-ci/apply"] == "failure"
     [body] = [c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->")]
     assert "payments/jobs" in body and "payments/audit" in body
+
+
+def _apply(repo: Repo, sha: str) -> Result:
+    return CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])
+
+
+def test_only_what_merged_is_applied(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.branch("blocked")
+    repo.write(
+        "requests/payments/site.yaml", request_yaml(kind="ObjectBucket", name="site", spec="  publicRead: true\n")
+    )
+    head = repo.commit("a public bucket nobody approved")
+    repo.git("checkout", "-q", "main")
+    refused = _apply(repo, head)
+    assert refused.exit_code == 1
+    assert f"{head[:12]} is not on main's first-parent history, so it was never merged" in refused.stderr
+    assert records(repo.root).store.get("static", "payments/site") is None
+
+
+def test_an_older_commit_after_a_newer_one_is_a_no_op_naming_the_live_one(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    _, older = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    longer = request_yaml(name="jobs", spec="  retentionDays: 7\n")
+    _, newer = merged_pr(repo, "jobs-7d", {"requests/payments/jobs.yaml": longer})
+    assert _apply(repo, newer).exit_code == 0
+    late = _apply(repo, older)  # the older merge's apply job ran last
+    assert late.exit_code == 0, late.output
+    assert f"superseded      apply   payments/jobs: a newer commit, {newer[:12]}, is live" in late.stdout
+    state = records(repo.root).store.get("static", "payments/jobs")
+    assert state and state["sha"] == newer  # nothing rolled back
+
+
+def test_two_merges_then_one_apply_applies_both(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    _, first = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    assert _apply(repo, first).exit_code == 0
+    _, second = merged_pr(repo, "audit", {"requests/payments/audit.yaml": request_yaml(name="audit")})
+    _, third = merged_pr(repo, "cache", {"requests/payments/cache.yaml": request_yaml(kind="RedisCache", name="cache")})
+    # second's apply never ran (its job was cancelled); third's applies both
+    result = _apply(repo, third)
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 stack(s) applied" in result.stdout
+    store = records(repo.root).store
+    assert {k: v["applied_sha"] for k, v in store.all("ledger").items()} == {
+        "payments/jobs": first,
+        "payments/audit": third,
+        "payments/cache": third,
+    }
+    assert store.get("meta", "through")["sha"] == third  # type: ignore[index]
+    assert second != third
+
+
+class Exploding:
+    """An Engine (the port) whose apply fails the way nobody planned for."""
+
+    name = "static"
+    concurrent = False
+
+    def plan(self, job: object) -> list[object]:
+        return []
+
+    def apply(self, job: object, sha: str) -> str:
+        raise OSError(28, "No space left on device")
+
+
+def test_an_unexpected_error_ends_the_stack_failed_not_running(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    _, sha = merged_pr(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    r = git.Repo(repo.root)
+    kept = records(r)
+    exploding = Applier(
+        GitRepository(r),
+        engines=lambda _: Exploding(),  # type: ignore[arg-type,return-value]
+        store=kept.store,
+        audit=kept.trail,
+        clock=SystemClock(),
+    )
+    result = exploding.run(sha)
+    [stack] = result.stacks
+    assert stack.state == "failed" and stack.message == "internal error: OSError: [Errno 28] No space left on device"
+    assert stack.error_tail and "Traceback" in stack.error_tail
+    entry = records(r).store.get("ledger", "payments/jobs")
+    assert entry and entry["state"] == "failed" and "applied_sha" not in entry
+    again = applier(r).run(sha)  # the next run tries it again, with the real engine
+    assert [(s.state, s.retried_after) for s in again.stacks] == [("applied", "failed")]
+
+
+def test_a_merge_that_died_before_recording_is_not_made_twice(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.branch("jobs")
+    repo.write("requests/payments/jobs.yaml", request_yaml(name="jobs"))
+    head = repo.commit("jobs")
+    repo.git("checkout", "-q", "main")
+    r = git.Repo(repo.root)
+    forge = LocalForge(r)
+    n = forge.open("jobs", "main", "alice").number
+    first = merge_into(r, "main", head, f"Merge pull request #{n}: jobs", "alice")  # ...and the process died
+    result = forge.merge(n, head, "jobs")  # the retry
+    assert result.merged and result.sha == first and "earlier attempt" in result.message
+    assert r.git.rev_list("--merges", "main").split() == [first]
+    assert forge.get_pr(n).state == "merged"
 
 
 def test_the_first_commit_and_unknown_shas(gitrepo: Callable[..., Repo]) -> None:

@@ -165,6 +165,18 @@ def test_transient_faults_are_retried(world: World) -> None:
     assert [s[2] for s in gate_writes] == [403, 201]
 
 
+def test_a_merge_whose_answer_was_lost_is_not_merged_twice(world: World) -> None:
+    world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    before = world.main_sha()
+    world.double.fail("PUT", r"/pulls/\d+/merge$", status=502, after=True)  # merged, then the answer is lost
+    out = world.loop().evaluate(n)
+    assert out.merge and out.merge.merged and out.merge.sha == world.double.prs[n].merge_sha
+    assert "an earlier attempt whose answer was lost" in out.merge.message
+    merges = world.origin.git.rev_list("--merges", f"{before}..main").split()
+    assert merges == [world.double.prs[n].merge_sha]
+
+
 def test_a_push_before_the_merge_is_evaluated_not_merged(world: World) -> None:
     first = world.branch_with("jobs", QUEUE)
     n = world.double.open_pr("jobs", "alice")

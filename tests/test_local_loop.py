@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from subprocess import PIPE
 
 import git
 import pytest
 from click.testing import CliRunner, Result
 
+from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
 from ssops_ci.adapters.local_forge import LocalForge
+from ssops_ci.app.evaluate import Evaluation
+from ssops_ci.app.pull_request import PullRequests
 from ssops_ci.commands.cli import cli
 from ssops_ci.model.problems import SsopsError
-from tests.conftest import Repo, records, request_yaml
+from ssops_ci.ops import wiring
+from ssops_ci.stages import chain
+from tests.conftest import Repo, pull_requests, records, request_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -114,6 +122,50 @@ def test_merge_plumbing_refuses_conflicts_and_lost_updates(gitrepo: Callable[...
     # git failing (an old git, a missing object) is not a conflict, and says what it is.
     with pytest.raises(SsopsError, match="merge-tree --write-tree failed"):
         merge_into(r, "main", "0" * 40, "m", "alice")
+
+
+def test_evaluations_of_different_prs_at_once_all_land(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    names = ["jobs", "audit", "events", "mail"]
+    for name in names:
+        branch(repo, name, {f"requests/payments/{name}.yaml": request_yaml(name=name)})
+        run(repo, "pr", "open", name, "--as", "alice")
+    ssops = [sys.executable, "-m", "ssops_ci"]
+    procs = [
+        subprocess.Popen(
+            [*ssops, "pr", "evaluate", str(n), "--repo", str(repo.root)], stdout=PIPE, stderr=PIPE, text=True
+        )
+        for n in range(1, len(names) + 1)
+    ]
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    assert all(code == 0 for code, _, _ in results), [r for r in results if r[0]]
+    forge = LocalForge(git.Repo(repo.root))
+    assert [p.state for p in forge.all_prs()] == ["merged"] * 4
+    assert len(git.Repo(repo.root).git.rev_list("--merges", "main").split()) == 4
+    events = [e["event"] for e in records(repo.root).store.events().events]
+    assert events.count("merge") >= 4 and chain.verify(records(repo.root).store.events().events) is None
+
+
+def test_a_failed_evaluation_never_leaves_a_green_check(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    branch(repo, "jobs", {"requests/payments/jobs.yaml": request_yaml(name="jobs")})
+    r = git.Repo(repo.root)
+    forge = LocalForge(r)
+    forge.require("ci/test")
+    n = forge.open("jobs", "main", "alice").number
+    head = forge.get_pr(n).head_sha
+    waiting = pull_requests(r, forge).evaluate(n)
+    assert waiting.state == "success" and waiting.merge and not waiting.merge.merged  # green, waits for ci/test
+
+    def broken(*_: object) -> Evaluation:
+        raise RuntimeError("checkov crashed")
+
+    loop = PullRequests(GitRepository(r), forge, broken, wiring.gate(GitRepository(r), forge))
+    with pytest.raises(RuntimeError):
+        loop.evaluate(n)
+    assert forge.statuses(head)["ssops-ci/risk"] == "failure"
+    [failed] = [e for e in records(r).store.events().events if e["event"] == "evaluate-failed"]
+    assert failed["error"] == "RuntimeError: checkov crashed"
 
 
 def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

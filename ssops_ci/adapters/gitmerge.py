@@ -16,6 +16,20 @@ class MergeConflict(Exception):
     pass
 
 
+class BaseMoved(Exception):
+    """The branch moved between reading it and writing the merge (another merge or push won)."""
+
+
+def merge_of(repo: git.Repo, base_ref: str, head_sha: str, depth: int = 500) -> str | None:
+    """The merge commit on `base_ref`'s first-parent history that merged `head_sha`, if one does (an earlier
+    attempt that died before it could say so)."""
+    for line in repo.git.rev_list("--first-parent", "--parents", f"-{depth}", f"refs/heads/{base_ref}").splitlines():
+        commit, *parents = line.split()
+        if head_sha in parents[1:]:
+            return str(commit)
+    return None
+
+
 def merge_into(repo: git.Repo, base_ref: str, head_sha: str, message: str, author: str) -> str:
     """Merge `head_sha` into `refs/heads/<base_ref>`; returns the merge commit."""
     ref = f"refs/heads/{base_ref}"
@@ -42,7 +56,10 @@ def merge_into(repo: git.Repo, base_ref: str, head_sha: str, message: str, autho
     }
     with repo.git.custom_environment(**env):
         merged: str = repo.git.commit_tree(tree, "-p", old, "-p", head_sha, "-m", message)
-    repo.git.update_ref(ref, merged, old)
+    try:
+        repo.git.update_ref(ref, merged, old)  # only if the branch is still where the merge started
+    except git.GitCommandError:
+        raise BaseMoved(f"{base_ref} moved while merging {head_sha[:12]}; nothing was merged") from None
     if not repo.bare and repo.head.is_valid() and not repo.head.is_detached and repo.head.ref.path == ref:
         # The branch is checked out here: move the index and files along, like `git merge` would.
         repo.git.read_tree("-u", "-m", old, merged)

@@ -12,7 +12,7 @@ from typing import Any
 import git
 from pydantic import BaseModel, Field
 
-from ssops_ci.adapters.gitmerge import MergeConflict, merge_into
+from ssops_ci.adapters.gitmerge import BaseMoved, MergeConflict, merge_into, merge_of
 from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
 from ssops_ci.model.problems import ForgeError
 
@@ -164,6 +164,11 @@ class LocalForge:
         with self._store() as store:
             store.statuses.setdefault(sha, {})[context] = {"state": state, "description": description[:140], "url": url}
 
+    def require(self, *contexts: str) -> None:
+        """Branch protection, the local way: merges need these checks green."""
+        with self._store() as store:
+            store.required = sorted(set(store.required) | set(contexts))
+
     def required_checks(self, branch: str) -> list[RequiredCheck]:
         with self._store() as store:
             return [RequiredCheck(context=c) for c in store.required]
@@ -198,16 +203,23 @@ class LocalForge:
             return MergeResult(
                 merged=False, head_moved=True, message="Head branch was modified. Review and try the merge again."
             )
-        try:
-            merged = merge_into(self.repo, pr.base_ref, sha, f"Merge pull request #{number}: {title}", pr.author)
-        except MergeConflict as e:
-            return MergeResult(merged=False, refused=True, message=str(e))
+        # Under the forge's lock, so two local merges never race for the branch (a push still may).
         with self._store() as store:
+            earlier = merge_of(self.repo, pr.base_ref, sha)
+            try:
+                merged = earlier or merge_into(
+                    self.repo, pr.base_ref, sha, f"Merge pull request #{number}: {title}", pr.author
+                )
+            except MergeConflict as e:
+                return MergeResult(merged=False, refused=True, message=str(e))
+            except BaseMoved as e:
+                return MergeResult(merged=False, head_moved=True, message=str(e))
             record = self._pr(store, number)
             record["merge_sha"] = merged
             record["merged_head"] = sha
             record["state"] = "closed"
-        return MergeResult(merged=True, sha=merged, message="Pull Request successfully merged")
+        said = "merged by an earlier attempt that died before recording it" if earlier else ""
+        return MergeResult(merged=True, sha=merged, message=said or "Pull Request successfully merged")
 
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         with self._store() as store:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from ssops_ci.app.evaluate import Evaluation
 from ssops_ci.app.gate import Gate, Outcome
-from ssops_ci.model.forge import PullRequest
+from ssops_ci.model.forge import RISK_CONTEXT, PullRequest
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.risk import Author
 from ssops_ci.ports import Forge, Repository
@@ -54,10 +54,25 @@ class PullRequests:
         """On review submitted/dismissed (or a re-run): count approvals of the current head, then merge."""
         return self._cycle(number, "review")
 
+    def _failed(self, number: int, error: Exception) -> None:
+        """An evaluation that broke leaves no green check behind from an earlier one (best effort: the
+        error itself is what the caller reports)."""
+        try:
+            pr = self.forge.get_pr(number)
+            why = f"{type(error).__name__}: {error}" if not isinstance(error, SsopsError) else str(error)
+            self.forge.set_gate(pr.head_sha, RISK_CONTEXT, "failure", "the evaluation failed", why[:1000], None)
+            self.gate.audit.emit("evaluate-failed", pr=number, sha=pr.head_sha, error=why[:1000])
+        except SsopsError:
+            pass
+
     def _cycle(self, number: int, event: str) -> Outcome:
         outcome: Outcome | None = None
         for reevaluated in range(self.max_reevaluations + 1):
-            _, evaluation = assess(self.forge, self.repository, self.evaluator, number)
+            try:
+                _, evaluation = assess(self.forge, self.repository, self.evaluator, number)
+            except Exception as e:
+                self._failed(number, e)
+                raise
             outcome = self.gate.decide(number, evaluation.report, event)
             outcome.reevaluated = reevaluated
             moved = outcome.stale or (outcome.merge is not None and outcome.merge.head_moved)

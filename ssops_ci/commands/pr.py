@@ -92,7 +92,7 @@ def describe(outcome: Outcome) -> str:
         m = outcome.merge
         lines.append(f"merge: {'merged ' + (m.sha or '')[:12] if m.merged else 'not merged'} ({m.message})")
     if outcome.reevaluated:
-        lines.append(f"re-evaluated {outcome.reevaluated} time(s) because the head moved")
+        lines.append(f"re-evaluated {outcome.reevaluated} time(s): its head or its base moved meanwhile")
     return "\n".join(lines)
 
 

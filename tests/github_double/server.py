@@ -73,6 +73,7 @@ class Fault:
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=lambda: {"message": "Server Error"})
+    after: bool = False  # the operation happens, then its answer is lost (a proxy's 502 after the merge)
 
 
 class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, ActionRoutes):
@@ -353,6 +354,8 @@ class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, Act
     ) -> tuple[int, Any, dict[str, str]]:
         path = urllib.parse.unquote(path)
         fault = self._fault(method, path)
+        if fault and fault.after:
+            self.handle(method, path, query, body, auth)
         if fault:
             self.calls.append((method, path, fault.status))
             return fault.status, fault.body, fault.headers  # injected: not validated, not a spec response

@@ -238,14 +238,25 @@ class GitHubForge:
             try:
                 status = pr.merge(merge_method="merge", sha=sha, commit_title=f"Merge pull request #{number}: {title}")
             except GithubException as e:
+                if e.status not in (403, 405, 409, 422):
+                    raise
+                # A retry after a response that was lost finds the PR merged already: that merge is ours.
+                earlier = self._merged_at(number, sha)
+                if earlier is not None:
+                    return earlier
                 if e.status == 409:
                     return MergeResult(merged=False, head_moved=True, message=_message(e) or "the head moved")
-                if e.status in (403, 405, 422):
-                    return MergeResult(merged=False, refused=True, message=_message(e) or f"HTTP {e.status}")
-                raise
+                return MergeResult(merged=False, refused=True, message=_message(e) or f"HTTP {e.status}")
             return MergeResult(merged=bool(status.merged), sha=status.sha, message=status.message or "")
 
         return self.conn.call(f"merge #{number}", put)
+
+    def _merged_at(self, number: int, sha: str) -> MergeResult | None:
+        fresh = self._pull(number)
+        if fresh.merged and fresh.head.sha == sha:
+            message = "merged by an earlier attempt whose answer was lost"
+            return MergeResult(merged=True, sha=fresh.merge_commit_sha, message=message)
+        return None
 
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         path = f"/repos/{self.slug}/actions/workflows/{workflow}/dispatches"
