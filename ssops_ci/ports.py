@@ -128,6 +128,13 @@ class Forge(Protocol):
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         """Start a workflow (`workflow_dispatch`) at `ref`."""
 
+    def start_deployment(self, sha: str, environment: str, description: str, url: str | None) -> str:
+        """A deployment of `sha` to `environment`, marked in progress (the PR's timeline shows it); its id."""
+
+    def finish_deployment(
+        self, deployment: str, environment: str, ok: bool, description: str, url: str | None
+    ) -> None: ...
+
 
 class AuditTrail(Protocol):
     """The append-only record of every decision and action."""

@@ -52,6 +52,8 @@ def test_apply_records_state_reports_on_the_pr_and_is_idempotent(gitrepo: Callab
     state = store.get("static", "payments/jobs")
     assert state and state["sha"] == sha and "aws_sqs_queue.this" in state["resources"]
     assert forge.statuses(sha)["ssops-ci/apply"] == "success"
+    [deployed] = forge.deployments()
+    assert (deployed["sha"], deployed["environment"], deployed["states"]) == (sha, "dev", ["in_progress", "success"])
     apply_comment = next(c for c in forge.comments(n) if c.startswith("<!-- ssops-ci:apply -->"))
     assert "## ✅ Applied · 1 of 1 stack(s) applied" in apply_comment
     again = CliRunner().invoke(cli, ["apply", "--sha", sha, "--repo", str(repo.root), "--forge", "local"])

@@ -73,6 +73,11 @@ def test_a_low_risk_pr_merged_by_the_bot_is_applied_exactly_once(world: World, t
     events = [e["event"] for e in store.events().events]
     assert {"evaluate", "merge", "apply-start", "apply", "apply-done"} <= set(events), events
     assert events.count("apply-done") == 1
+    # The PR's timeline shows it deployed: one deployment to the stack's environment, linking the run.
+    [deployment] = world.double.deployments.values()
+    assert (deployment.sha, deployment.environment) == (merge_sha, "dev")
+    assert [s["state"] for s in deployment.statuses] == ["in_progress", "success"]
+    assert deployment.statuses[-1]["log_url"].endswith(f"/actions/runs/{applies[0].run.id}")
 
 
 CACHE = {"requests/payments/cache.yaml": request_yaml(kind="RedisCache", name="cache")}  # +$54.73 a month

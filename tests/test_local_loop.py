@@ -188,7 +188,12 @@ def test_demo_shows_the_three_outcomes(tmp_path: Path, monkeypatch: pytest.Monke
     assert "3 pull request(s): 2 merged, 2 applied, 0 apply failure(s)" in out
     assert "merged with no human involved: 50%" in out
     assert "waiting: #3 (blocked) on the author (carol)" in out
-    assert (tmp_path / "demo/.ssops/report.html").read_text().count("<svg") == 5
+    assert (tmp_path / "demo/.ssops/report.html").read_text().count("<svg") == 8
+    # the objectives in policies/objectives.yaml, measured from the store: one of three PRs denied
+    assert "service levels (targets from policies/objectives.yaml):" in out
+    assert "MISSED   Policy deny rate: 33.3% of 3 · target at most 30%" in out
+    assert "MET      Audit completeness: 100.0% of 2" in out
+    assert "waiting on: the author 1" in out
     assert "records: refs/ssops/records in " in out
     # A runner starts from a fresh clone: the records come with the repository, and say the same.
     git.Repo.clone_from(str(tmp_path / "demo"), str(tmp_path / "fresh"))

@@ -162,7 +162,9 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     dom = subprocess.run(
         [chromium, *flags, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=90
     ).stdout
-    assert dom.count("<svg") == 5
+    # five activity charts, then the service levels against their targets, the queue by age and by whom
+    assert dom.count("<svg") == 8
+    assert dom.count('class="slo"') == 6 and dom.count('class="target"') == 6
     assert dom.count('class="bar"') >= 12
     assert 'id="kpi-no-human">67%<' in dom
     assert "@acme/platform" in dom and "CKV_AWS_70" in dom

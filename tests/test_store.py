@@ -245,3 +245,23 @@ def test_webhook_receives_every_event_and_an_outage_is_not_fatal(tmp_path: Path)
     down = StoreAudit(store, webhook="http://127.0.0.1:9/audit")
     down.emit("apply", pr=2)
     assert down.webhook_failures and [e["event"] for e in down.read().events] == ["merge", "apply"]
+
+
+@pytest.mark.slow
+def test_the_demo_runs_against_postgresql_and_reports_from_it(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PROJECT
+
+    monkeypatch.chdir(PROJECT)
+    monkeypatch.setenv("SSOPS_STORE", pg_url)
+    demo = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "pgdemo")])
+    assert demo.exit_code == 0, demo.output
+    assert "records: PostgreSQL (postgresql://ssops@127.0.0.1:" in demo.stdout
+    assert "merged with no human involved: 50%" in demo.stdout
+    report = CliRunner().invoke(cli, ["report", "--repo", str(tmp_path / "pgdemo"), "--json"])
+    assert report.exit_code == 0 and json.loads(report.stdout)["merged"] == 2
+    verify = CliRunner().invoke(cli, ["audit", "verify", "--repo", str(tmp_path / "pgdemo")])
+    assert verify.exit_code == 0 and "the chain is intact" in verify.stdout
+    # nothing went to the repository's own ref
+    assert not (tmp_path / "pgdemo/.git/refs/ssops/records").exists()

@@ -25,6 +25,7 @@ class Store(BaseModel):
     prs: dict[str, dict[str, Any]] = Field(default_factory=dict)
     statuses: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)  # sha -> context -> status
     required: list[str] = Field(default_factory=list)  # contexts a merge into any branch needs
+    deployments: list[dict[str, Any]] = Field(default_factory=list)
     dispatches: list[dict[str, Any]] = Field(default_factory=list)  # workflows started, for the record
 
 
@@ -220,6 +221,27 @@ class LocalForge:
             record["state"] = "closed"
         said = "merged by an earlier attempt that died before recording it" if earlier else ""
         return MergeResult(merged=True, sha=merged, message=said or "Pull Request successfully merged")
+
+    def start_deployment(self, sha: str, environment: str, description: str, url: str | None) -> str:
+        with self._store() as store:
+            store.deployments.append(
+                {
+                    "sha": sha,
+                    "environment": environment,
+                    "description": description,
+                    "states": ["in_progress"],
+                    "url": url,
+                }
+            )
+            return str(len(store.deployments))
+
+    def finish_deployment(self, deployment: str, environment: str, ok: bool, description: str, url: str | None) -> None:
+        with self._store() as store:
+            store.deployments[int(deployment) - 1]["states"].append("success" if ok else "failure")
+
+    def deployments(self) -> list[dict[str, Any]]:
+        with self._store() as store:
+            return list(store.deployments)
 
     def dispatch(self, workflow: str, ref: str, inputs: dict[str, str]) -> None:
         with self._store() as store:

@@ -64,6 +64,7 @@ class Applier:
         self.lock_timeout = lock_timeout
         self.branch = branch
         self.run_url = run_url
+        self.deployments = apply_report.Deployments(forge, audit, run_url)
 
     def _targets(self, sha: str) -> Targets:
         return targets(self.repository, self.store, self.branch, self.repository.resolve(sha))
@@ -169,12 +170,14 @@ class Applier:
         self.store.update(
             ledger.LEDGER, sid, lambda e: ledger.started(e, sha, pr=pr, action=action, run=self.run_url, now=now)
         )
+        deployment = self.deployments.start(sha, p.report.environment, f"{action} {sid}")
         try:
             ok, message, error = True, engine.apply(p.job, sha), None
         except PlanError as e:
             ok, message, error = False, str(e).splitlines()[0], _tail(str(e))
         except Exception as e:  # whatever broke, the stack must not stay "running"
             ok, message, error = False, f"internal error: {type(e).__name__}: {e}", _tail(traceback.format_exc())
+        self.deployments.finish(deployment, p.report.environment, ok, f"{sid}: {message}")
         done = self.clock.now()
         self.store.update(
             ledger.LEDGER, sid, lambda e: ledger.finished(e, sha, ok=ok, message=message, error=error, now=done)

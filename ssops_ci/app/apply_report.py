@@ -39,6 +39,31 @@ def report(forge: Forge | None, audit: AuditTrail, result: ApplyRun) -> None:
         audit.emit("apply-report-failed", sha=result.sha, pr=result.pr, notes=result.notes)
 
 
+class Deployments:
+    """Each stack's apply as a GitHub deployment to its environment (in progress, then success or failure),
+    linking the run. Like the rest of the reporting, a forge problem is noted, never fatal."""
+
+    def __init__(self, forge: Forge | None, audit: AuditTrail, run_url: str | None) -> None:
+        self.forge, self.audit, self.run_url = forge, audit, run_url
+
+    def start(self, sha: str, environment: str, description: str) -> str | None:
+        if self.forge is None:
+            return None
+        try:
+            return self.forge.start_deployment(sha, environment, description, self.run_url)
+        except ForgeError as e:
+            self.audit.emit("deployment-failed", sha=sha, environment=environment, reason=str(e))
+            return None
+
+    def finish(self, deployment: str | None, environment: str, ok: bool, description: str) -> None:
+        if self.forge is None or deployment is None:
+            return
+        try:
+            self.forge.finish_deployment(deployment, environment, ok, description, self.run_url)
+        except ForgeError as e:
+            self.audit.emit("deployment-failed", deployment=deployment, environment=environment, reason=str(e))
+
+
 def describe(result: ApplyRun) -> str:
     pr = f", PR #{result.pr}" if result.pr else ""
     lines = [f"apply {result.sha[:12]} ({result.engine} engine{pr}): {result.summary()}"]

@@ -73,8 +73,8 @@ def apply(
         ids = wiring.applier(repository, engine=engine, kept=kept, branch=branch).stacks(sha)
         click.echo(f"count={len(ids)}\nmatrix={json.dumps(per_stack_matrix(ids))}")
         return 0
-    reporting = stacks is None
-    forge = make_forge(forge_kind, repository, github_repo, api_url) if reporting else None
+    reporting = stacks is None  # a matrix job's stacks are reported once, by --join
+    forge = make_forge(forge_kind, repository, github_repo, api_url)
     applier = wiring.applier(
         repository,
         forge=forge,

@@ -5,11 +5,23 @@ from pathlib import Path
 
 import click
 
+from ssops_ci.adapters.clock import SystemClock
+from ssops_ci.adapters.git import GitRepository
 from ssops_ci.app.report import report as figures
 from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.commands.records import open_records
+from ssops_ci.config import objectives
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import metrics_html, wiring
+
+
+def _goals(repository: GitRepository) -> objectives.Objectives:
+    """The targets in the checked-out revision; a records-only clone with no commit uses the defaults."""
+    try:
+        head = repository.resolve("HEAD")
+    except SsopsError:
+        return objectives.Objectives()
+    return objectives.load(repository.tree(head))
 
 
 @click.command()
@@ -19,13 +31,15 @@ from ssops_ci.ops import metrics_html, wiring
 @click.option("--json", "json_out", is_flag=True, help="Machine-readable output.")
 @guarded
 def report(repo: Path, since: str | None, html_out: Path | None, json_out: bool) -> int:
-    """Lead times, share merged with no human, denials, cost per team, open PRs: from the store's audit trail."""
+    """Service levels against policies/objectives.yaml, lead times, denials, cost, the queue: from the store."""
     try:
         start = dt.date.fromisoformat(since) if since else None
     except ValueError:
         raise SsopsError(f"--since {since!r} is not a date; use YYYY-MM-DD") from None
-    kept = open_records(wiring.open_repository(repo))
-    m, problems = figures(kept.trail, start)
+    repository = wiring.open_repository(repo)
+    kept = open_records(repository)
+    goals = _goals(repository)
+    m, problems = figures(kept.trail, start, goals, SystemClock())
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(metrics_html.html(m, kept.store.location, problems), encoding="utf-8")

@@ -19,6 +19,7 @@ CHECKOV_CHECKS = "policies/checkov/checks"
 RISK = "policies/risk.yaml"
 TEAMS = "policies/teams.yaml"
 PLATFORM = "policies/platform.yaml"
+OBJECTIVES = "policies/objectives.yaml"
 PRICING = "policies/pricing"
 FREE = "policies/pricing/free.yaml"
 REQUEST_SUFFIXES = (".yaml", ".yml")

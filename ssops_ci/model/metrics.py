@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ssops_ci.model.slo import Service
+
 TIERS = ("low", "medium", "high", "blocked")
 
 
@@ -45,3 +47,4 @@ class Metrics(BaseModel):
     waiting: list[dict[str, Any]]
     apply_failures: int
     stories: list[PrStory]
+    service: Service | None = None

@@ -78,9 +78,48 @@ def split(parts_: list[tuple[str, float]], *, width: int = 560, title: str = "")
     return Markup("".join(out))  # noqa: S704 - escaped above
 
 
+def against(items: list[tuple[str, float | None, float, str, str]], *, width: int = 560, title: str = "") -> Markup:
+    """One row per objective: the measured value as a bar (coloured by status) and its target as a line,
+    each row on its own scale. Items: (label, value, target, unit "s" or "%", status)."""
+    row, label_w, pad = 34, 190, 8
+    height = max(1, len(items)) * row + 2 * pad
+    colour = {"met": "#1a7f37", "at risk": "#9a6700", "missed": "#cf222e", "no data": "#8c959f"}
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" font-size="13">'
+    ]
+    if title:
+        parts.append(f"<title>{html.escape(title)}</title>")
+    span = width - label_w - 110
+    for i, (label, value, target, unit, status) in enumerate(items):
+        y = pad + i * row
+        scale = max(value or 0.0, target) * 1.25 or 1.0
+        w = 0 if value is None else max(2, int(value / scale * span))
+        tx = label_w + int(target / scale * span)
+        shown = (
+            "no data"
+            if value is None
+            else _fmt(value * 100 if unit == "%" else value / 3600, "%" if unit == "%" else "h")
+        )
+        parts.append(f'<text x="{label_w - 6}" y="{y + 19}" text-anchor="end">{html.escape(label)}</text>')
+        parts.append(
+            f'<rect class="slo" data-status="{html.escape(status)}" x="{label_w}" y="{y + 6}" width="{w}" '
+            f'height="{row - 14}" rx="3" fill="{colour.get(status, "#0969da")}"/>'
+        )
+        parts.append(
+            f'<line class="target" x1="{tx}" x2="{tx}" y1="{y + 2}" y2="{y + row - 4}" '
+            'stroke="#1f2328" stroke-width="2"/>'
+        )
+        parts.append(f'<text x="{label_w + span + 8}" y="{y + 19}">{html.escape(shown)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text node is escaped above
+
+
 def _fmt(value: float, unit: str) -> str:
     if unit == "$":
         return money(value)
     if unit == "h":
         return duration(value)
+    if unit == "%":
+        return f"{value:.1f}%"
     return f"{value:g}{unit}"

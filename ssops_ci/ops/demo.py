@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 import git
 
+from ssops_ci.adapters.clock import SystemClock
 from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.local_forge import LocalForge
 from ssops_ci.adapters.worktree import WorkTree, write_rendered
@@ -23,6 +24,7 @@ from ssops_ci.app.apply import describe as describe_apply
 from ssops_ci.app.pull_request import Outcome
 from ssops_ci.app.report import report
 from ssops_ci.app.workspace import open_workspace, render_requests
+from ssops_ci.config import objectives
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import metrics_html, wiring
 from ssops_ci.stages import ledger
@@ -134,7 +136,7 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo, store: s
     repo = build(root, source)
     repository = GitRepository(repo)
     forge = LocalForge(repo)
-    kept = wiring.records(repository, url=store or "git", name=f"demo/{root.name}", actor="ssops-ci")
+    kept = wiring.records(repository, url=store or "git", actor="ssops-ci")
     log = kept.trail
     loop = wiring.pull_requests(repository, forge, trail=log)
     applier = wiring.applier(repository, forge=forge, kept=kept)
@@ -188,7 +190,7 @@ def run(directory: Path | None, echo: Callable[..., None] = click.echo, store: s
     echo(f"rendered stacks on main: {', '.join(stacks)}")
     echo(f"applied on main (static engine's record): {', '.join(sorted(kept.store.all(ledger.STATIC)))}")
     html = root / ".ssops" / "report.html"
-    figures, problems = report(log)
+    figures, problems = report(log, None, objectives.load(repository.tree(repository.resolve("HEAD"))), SystemClock())
     html.write_text(metrics_html.html(figures, kept.store.location, problems), encoding="utf-8")
     echo(click.style("\n== self-service report (ssops-ci report)", bold=True))
     echo(metrics_html.text(figures, []), nl=False)

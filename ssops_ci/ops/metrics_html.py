@@ -9,7 +9,36 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from ssops_ci.model.fmt import duration
 from ssops_ci.model.metrics import Lead, Metrics
-from ssops_ci.ops.charts import PALETTE, bars, split
+from ssops_ci.model.slo import Objective, Service
+from ssops_ci.ops.charts import PALETTE, against, bars, split
+
+
+def _figure(o: Objective, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return duration(value / 3600) if o.unit == "s" else f"{value:.0%}"
+
+
+def _burnt(o: Objective) -> str:
+    if o.budget_burnt is None:
+        return "none allowed" if o.samples else "–"
+    return f"{o.budget_burnt:.0%}"
+
+
+def service_text(service: Service) -> list[str]:
+    source = "policies/objectives.yaml" if service.declared else "the defaults (no policies/objectives.yaml)"
+    lines = [f"service levels (targets from {source}):"]
+    for o in service.objectives:
+        lines.append(f"  {o.status.upper():<8} {o.title}: {o.actual} · target {o.target} · budget burnt {_burnt(o)}")
+        for name, group in (("tier", o.by_tier), ("team", o.by_team)):
+            if group:
+                lines.append(f"           by {name}: " + ", ".join(f"{k} {_figure(o, v)}" for k, v in group.items()))
+        lines += [f"           gap: {n}" for n in o.notes[:10]]
+    q = service.queue
+    ages = ", ".join(f"{k} {v}" for k, v in q.by_age.items() if v) or "none open"
+    lines.append(f"open pull requests by age: {ages}")
+    lines.append("waiting on: " + (", ".join(f"{k} {v}" for k, v in q.by_waiting_on.items()) or "nobody"))
+    return lines
 
 
 def _lead_items(leads: dict[str, object]) -> list[tuple[str, float]]:
@@ -48,6 +77,15 @@ def html(m: Metrics, source: str, problems: list[str]) -> str:
         chart_humans=split(merged_humans),
         chart_denials=bars([(k, float(v)) for k, v in m.denials[:10]], colour="#cf222e"),
         chart_cost=bars(list(m.cost_added.items()), unit="$", colour="#8250df"),
+        chart_slo=against(
+            [(o.title.split(",")[0], o.value, o.goal, o.unit, o.status) for o in m.service.objectives]
+            if m.service
+            else []
+        ),
+        chart_age=bars([(k, float(v)) for k, v in m.service.queue.by_age.items()] if m.service else []),
+        chart_waiting_on=bars([(k, float(v)) for k, v in m.service.queue.by_waiting_on.items()] if m.service else []),
+        burnt=_burnt,
+        figure=_figure,
     )
 
 
@@ -70,4 +108,6 @@ def text(m: Metrics, problems: list[str]) -> str:
     lines.append(
         "waiting: " + ("; ".join(f"#{w['pr']} ({w['tier']}) on {w['waiting_on']}" for w in m.waiting) or "nothing")
     )
+    if m.service:
+        lines += service_text(m.service)
     return "\n".join(lines) + "\n"

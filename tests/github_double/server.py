@@ -32,6 +32,7 @@ from tests.github_double.calls import NOT_FOUND, Call, Reply
 from tests.github_double.pushes import Tokens, install_hook
 from tests.github_double.routes_actions import ActionRoutes
 from tests.github_double.routes_checks import CheckRoutes
+from tests.github_double.routes_deployments import Deployment, DeploymentRoutes
 from tests.github_double.routes_issues import IssueRoutes
 from tests.github_double.routes_pulls import PullRoutes
 from tests.github_double.routes_repo import RepoRoutes
@@ -76,7 +77,7 @@ class Fault:
     after: bool = False  # the operation happens, then its answer is lost (a proxy's 502 after the merge)
 
 
-class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, ActionRoutes):
+class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, ActionRoutes, DeploymentRoutes):
     def __init__(self, origin: git.Repo, owner: str = "acme", name: str = "ssops") -> None:
         self.origin = origin
         self.owner, self.name = owner, name
@@ -96,6 +97,7 @@ class GitHubDouble(Shapes, RepoRoutes, PullRoutes, IssueRoutes, CheckRoutes, Act
         self.runs: dict[int, WorkflowRun] = {}
         self.artifacts: dict[int, Artifact] = {}
         self.issues: dict[int, Issue] = {}
+        self.deployments: dict[int, Deployment] = {}
         self.events: list[Event] = []
         self.protected = False
         self.required_contexts: list[str] = []  # from any source
@@ -499,6 +501,16 @@ ROUTES: dict[tuple[str, str], tuple[Callable[[Any, Call], Reply], Any]] = {
     ("GET", f"{_R}/commits/{{ref}}/check-runs"): (GitHubDouble.list_check_runs, ("checks", "read")),
     ("GET", f"{_R}/commits/{{ref}}/check-suites"): (GitHubDouble.list_check_suites, ("checks", "read")),
     ("POST", f"{_R}/actions/workflows/{{workflow_id}}/dispatches"): (GitHubDouble.dispatch, ("actions", "write")),
+    ("POST", f"{_R}/deployments"): (GitHubDouble.create_deployment, ("deployments", "write")),
+    ("GET", f"{_R}/deployments"): (GitHubDouble.list_deployments, ("deployments", "read")),
+    ("POST", f"{_R}/deployments/{{deployment_id}}/statuses"): (
+        GitHubDouble.create_deployment_status,
+        ("deployments", "write"),
+    ),
+    ("GET", f"{_R}/deployments/{{deployment_id}}/statuses"): (
+        GitHubDouble.list_deployment_statuses,
+        ("deployments", "read"),
+    ),
     ("GET", f"{_R}/actions/runs/{{run_id}}/artifacts"): (GitHubDouble.list_run_artifacts, ("actions", "read")),
     ("GET", f"{_R}/actions/artifacts/{{artifact_id}}/{{archive_format}}"): (
         GitHubDouble.download_artifact,

@@ -251,6 +251,35 @@ class GitHubForge:
 
         return self.conn.call(f"merge #{number}", put)
 
+    def start_deployment(self, sha: str, environment: str, description: str, url: str | None) -> str:
+        # required_contexts=[]: GitHub would otherwise refuse (409) while any status on the commit is not
+        # green, and ssops-ci/apply itself is pending now. auto_merge=False: a SHA is deployed as it is.
+        body = {
+            "ref": sha,
+            "task": "deploy",
+            "auto_merge": False,
+            "required_contexts": [],
+            "environment": environment,
+            "description": description[:140],
+            "production_environment": environment == "prod",
+        }
+        created = self.conn.raw(
+            f"create a deployment to {environment}", "POST", f"/repos/{self.slug}/deployments", body
+        )
+        deployment = str(created["id"])
+        self._deployment_status(deployment, environment, "in_progress", description, url)
+        return deployment
+
+    def finish_deployment(self, deployment: str, environment: str, ok: bool, description: str, url: str | None) -> None:
+        self._deployment_status(deployment, environment, "success" if ok else "failure", description, url)
+
+    def _deployment_status(
+        self, deployment: str, environment: str, state: str, description: str, url: str | None
+    ) -> None:
+        body = {"state": state, "description": description[:140], "environment": environment, "log_url": url or ""}
+        path = f"/repos/{self.slug}/deployments/{deployment}/statuses"
+        self.conn.raw(f"mark deployment {deployment} {state}", "POST", path, body)
+
     def _merged_at(self, number: int, sha: str) -> MergeResult | None:
         fresh = self._pull(number)
         if fresh.merged and fresh.head.sha == sha:
