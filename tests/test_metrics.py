@@ -185,3 +185,26 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
             timeout=90,
         ).stdout
         assert 'data-overflow="0"' in measured, f"the report is wider than a {width}px window"
+
+
+def test_markdown_summary_is_appended_and_keeps_record_text_out_of_the_table(tmp_path: Path) -> None:
+    hostile = [
+        *EVENTS,
+        ev("evaluate", 15, 0, pr=6, tier="medium", required=["@acme/a|b\n### forged <img src=x>"], title="x"),
+    ]
+    root = _write(tmp_path, hostile)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    result = CliRunner().invoke(cli, ["report", "--repo", str(root), "--markdown", str(summary)])
+    assert result.exit_code == 0, result.output
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## Self-service infrastructure · 6 pull request(s)\n")
+    rows = [line for line in text.splitlines() if line[:3] in ("| 🟢", "| 🟡", "| 🔴", "| ⚪")]
+    assert len(rows) == 6 and all(r.count(" | ") == 4 for r in rows)  # one row per objective, five cells each
+    assert "Default targets: add `policies/objectives.yaml`" in text  # this repository declares none
+    # PR 5's failed apply is an error of the pipeline, yet still on record: the audit trail is complete
+    assert "🔴 missed | Pipeline success rate | at least 99% | 90.9% of 11 |" in text
+    assert "🟢 met | Audit completeness | at least 100% | 100.0% of 3 |" in text
+    # a team handle from the records cannot break out of its line, start a heading or inject HTML
+    assert "\n### forged" not in text and "<img" not in text
+    assert "@acme/a\\|b ### forged &lt;img src=x&gt;: 1" in text

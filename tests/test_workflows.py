@@ -161,3 +161,45 @@ def test_jinja2_with_known_sandbox_escapes_cannot_be_installed() -> None:
     deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
     [jinja] = [r for r in map(Requirement, deps) if r.name.lower() == "jinja2"]
     assert not any(v in jinja.specifier for v in ("3.1.4", "3.1.5")) and "3.1.6" in jinja.specifier
+
+
+def _uploads() -> list[tuple[str, dict[str, str]]]:
+    return [
+        (name, step.get("with") or {})
+        for name, path in zip(PRODUCT, PRODUCT.values(), strict=True)
+        for job in load(path)["jobs"].values()
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
+
+
+def test_an_artifact_with_hidden_files_says_so() -> None:
+    # upload-artifact leaves dotfiles and dot-folders out unless told (v4.4 and later): a `.ssops/`
+    # artifact would arrive empty.
+    uploads = _uploads()
+    assert len(uploads) >= 4
+    for name, given in uploads:
+        hidden = any(part.startswith(".") and part not in (".", "..") for part in given["path"].split("/"))
+        assert not hidden or given.get("include-hidden-files") == "true", f"{name}: {given['path']}"
+
+
+def test_the_report_is_published_on_a_schedule_read_only_as_summary_and_artifact() -> None:
+    doc, text = GRAPH["report.yml"], PRODUCT["report.yml"].read_text()
+    on = triggers(doc)
+    assert "schedule" in on and "workflow_dispatch" in on and not set(on) & {"pull_request", "push"}
+    [job] = doc["jobs"].values()
+    assert job["permissions"] == {"contents": "read"}
+    assert '--markdown "$GITHUB_STEP_SUMMARY"' in text and "--html ssops-report/report.html" in text
+    [(_, upload)] = [(n, w) for n, w in _uploads() if n == "report.yml"]
+    assert upload["path"] == "ssops-report/" and upload["if-no-files-found"] == "error"
+
+
+def test_the_records_store_is_given_only_to_the_jobs_that_keep_records() -> None:
+    # A PostgreSQL URL carries a password: the evaluation of PR content never receives it.
+    for name, doc in GRAPH.items():
+        for job_name, job in doc["jobs"].items():
+            steps_env = " ".join(str(s.get("env", {})) for s in job.get("steps", []))
+            if _handles_pr_content(name, job):
+                assert "SSOPS_STORE" not in steps_env, f"{name}/{job_name}"
+    for name in ("gate.yml", "apply.yml", "drift.yml", "report.yml"):
+        assert "SSOPS_STORE: ${{ secrets.SSOPS_STORE }}" in PRODUCT[name].read_text(), name

@@ -89,6 +89,28 @@ def html(m: Metrics, source: str, problems: list[str]) -> str:
     )
 
 
+def _cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipes, line breaks or HTML from records."""
+    out = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return out.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(m: Metrics, source: str, problems: list[str]) -> str:
+    """The report as GitHub-flavoured Markdown, for a job summary."""
+    env = Environment(undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)  # noqa: S701 - Markdown, cells escaped
+    env.filters["cell"] = _cell
+    template = env.from_string(resources.files("ssops_ci.ops").joinpath("report.md.j2").read_text("utf-8"))
+    return template.render(
+        m=m,
+        source=source,
+        problems=problems,
+        share="n/a" if m.no_human_share is None else f"{m.no_human_share:.0%}",
+        icon={"met": "🟢", "at risk": "🟡", "missed": "🔴", "no data": "⚪"},
+        burnt=_burnt,
+        hours=duration,
+    )
+
+
 def text(m: Metrics, problems: list[str]) -> str:
     lines = [
         f"{m.prs} pull request(s){f' since {m.since}' if m.since else ''}: {m.merged} merged, "
