@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import git
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from ssops_ci.adapters.gitmerge import BaseMoved, MergeConflict, merge_into, merge_of
 from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
-from ssops_ci.model.problems import ForgeError
+from ssops_ci.model.problems import ForgeError, SsopsError
 
 
 class Store(BaseModel):
@@ -45,11 +45,23 @@ class LocalForge:
         """Read-modify-write under an exclusive lock (two CLI runs may race)."""
         with (self.dir / "forge.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            store = Store.model_validate_json(self.path.read_text()) if self.path.exists() else Store()
+            store = self._load()
             yield store
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(store.model_dump_json(indent=2))
             tmp.replace(self.path)
+
+    def _load(self) -> Store:
+        if not self.path.exists():
+            return Store()
+        try:
+            return Store.model_validate_json(self.path.read_bytes())
+        except ValidationError as e:
+            where = ".".join(str(x) for x in e.errors()[0]["loc"]) or "the file"
+            raise SsopsError(
+                f"{self.path}: the local forge's state is damaged at {where} ({e.errors()[0]['msg']}); "
+                f"restore it, or delete it to start over (its pull requests are then forgotten)"
+            ) from None
 
     def _pr(self, store: Store, number: int) -> dict[str, Any]:
         pr = store.prs.get(str(number))

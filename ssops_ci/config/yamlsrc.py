@@ -1,12 +1,16 @@
 """Strict YAML loading that remembers where every value came from.
 
 Requests and policies are small hand-written files, so we trade YAML features for
-safety: no anchors or aliases (alias bombs), no duplicate keys, string keys only,
-a size cap, and strict UTF-8. Every problem carries a line and column.
+safety: no anchors or aliases (alias bombs), no tags (`!!binary`, `!!python/...`), no
+duplicate keys, string keys only, finite numbers, real dates, no control or bidi
+characters in text (they forge headings in comments and hide code in `.tf`), a size
+cap, and strict UTF-8. Every problem carries a line and column.
 """
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,13 +53,20 @@ class _Reject(Exception):
         self.message = message
 
 
+def _refuse_features(event: Any) -> None:
+    if isinstance(event, yaml.AliasEvent):
+        raise _Reject(event.start_mark, "YAML aliases (*name) are not allowed; write the value out")
+    if getattr(event, "anchor", None):
+        raise _Reject(event.start_mark, "YAML anchors (&name) are not allowed; write the value out")
+    tag = getattr(event, "tag", None)
+    if tag is not None:
+        shown = tag.replace("tag:yaml.org,2002:", "!!")
+        raise _Reject(event.start_mark, f"YAML tags ({shown}) are not allowed; remove the tag and write a plain value")
+
+
 class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent):
-            raise _Reject(event.start_mark, "YAML aliases (*name) are not allowed; write the value out")
-        if getattr(event, "anchor", None):
-            raise _Reject(event.start_mark, "YAML anchors (&name) are not allowed; write the value out")
+        _refuse_features(self.peek_event())  # type: ignore[no-untyped-call]
         return super().compose_node(parent, index)
 
 
@@ -67,10 +78,7 @@ def _loader(text: str) -> Any:
     if _CLoader is None:
         return _Loader(text)
     for event in yaml.parse(text, Loader=_CLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise _Reject(event.start_mark, "YAML aliases (*name) are not allowed; write the value out")
-        if getattr(event, "anchor", None):
-            raise _Reject(event.start_mark, "YAML anchors (&name) are not allowed; write the value out")
+        _refuse_features(event)
     return _CLoader(text)
 
 
@@ -91,11 +99,26 @@ def decode_utf8(data: bytes, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _lone_carriage_return(text: str) -> int | None:
+    """Where a CR not followed by LF is: YAML takes it as a line break, a browser or terminal may not."""
+    at = text.find("\r")
+    while at != -1:
+        if text[at + 1 : at + 2] != "\n":
+            return at
+        at = text.find("\r", at + 1)
+    return None
+
+
 def load(data: bytes, path: str, *, max_bytes: int = MAX_BYTES) -> Located:
     """Parse one YAML document; raise InputError listing every problem found."""
     if len(data) > max_bytes:
         raise InputError([Problem(path, 1, 1, f"file is {len(data)} bytes; the limit is {max_bytes // 1024} KiB")])
     text = decode_utf8(data, path)
+    if (cr := _lone_carriage_return(text)) is not None:
+        line = text.count("\n", 0, cr) + 1
+        col = cr - (text.rfind("\n", 0, cr) + 1) + 1
+        message = "a carriage return without a line feed; save the file with LF (or CRLF) line endings"
+        raise InputError([Problem(path, line, col, message)])
     doc = Located(path, None)
     problems: list[Problem] = []
     loader: Any = None
@@ -144,6 +167,9 @@ def _convert(loader: Any, node: yaml.Node, loc: Path_, doc: Located, problems: l
             if not isinstance(key, str):
                 problems.append(Problem(doc.path, kline, kcol, f"mapping key {key!r} must be a string; quote it"))
                 continue
+            if bad := unsafe_character(key):
+                problems.append(Problem(doc.path, kline, kcol, f"key contains {bad}; remove it"))
+                continue
             if key in first_seen:
                 problems.append(
                     Problem(doc.path, kline, kcol, f"duplicate key '{key}' (first set on line {first_seen[key]})")
@@ -155,4 +181,39 @@ def _convert(loader: Any, node: yaml.Node, loc: Path_, doc: Located, problems: l
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, item, (*loc, i), doc, problems) for i, item in enumerate(node.value)]
-    return loader.construct_object(node)
+    return _scalar(loader, node, doc, problems)
+
+
+# Text that renders differently from what it says: C0/C1 controls (a raw carriage return starts a new
+# line in a comment) and the bidirectional overrides and isolates of "Trojan Source" (CVE-2021-42574).
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character no text field may hold (tab and line feed are fine), described for a person."""
+    for ch in text:
+        if ch in "\t\n":
+            continue
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            name = unicodedata.name(ch, "control character").lower()
+            return f"U+{ord(ch):04X} ({name})"
+    return None
+
+
+def _scalar(loader: Any, node: yaml.Node, doc: Located, problems: list[Problem]) -> Any:
+    line, col = _mark(node.start_mark)
+    raw = str(node.value)
+    try:
+        value = loader.construct_object(node)
+    except (ValueError, OverflowError) as e:
+        kind = str(node.tag).rsplit(":", 1)[-1].replace("timestamp", "date")
+        fix = "write a real date as YYYY-MM-DD" if kind == "timestamp" else "quote it if it is text"
+        problems.append(Problem(doc.path, line, col, f"'{raw}' is not a valid {kind} ({e}); {fix}"))
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem(doc.path, line, col, f"'{raw}' is not a finite number; write a number"))
+        return None
+    if isinstance(value, str) and (bad := unsafe_character(value)):
+        problems.append(Problem(doc.path, line, col, f"text contains {bad}; remove it"))
+        return None
+    return value

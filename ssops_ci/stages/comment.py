@@ -22,6 +22,7 @@ from ssops_ci.model.fmt import money
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.risk import TIERS, rank
 from ssops_ci.stages.decision import next_step
+from ssops_ci.stages.redact import redact
 
 MARKER = "<!-- ssops-ci:comment -->"
 APPLY_MARKER = "<!-- ssops-ci:apply -->"
@@ -34,29 +35,28 @@ SYMBOL = {  # trusted constants, not escaped
     for a, sym in {"create": "+", "update": "~", "replace": "±", "delete": "−", "no-op": " "}.items()
 }
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_SECRETS = [
-    re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-    re.compile(r"\bASIA[0-9A-Z]{16}\b"),
-    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}\b"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}\b"),
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-    re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
-]
+# Controls and bidi overrides from forge text (titles, branch names, tool output) shown as U+FFFD:
+# a carriage return could start a line of its own, an override could reorder what a reviewer reads.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    return _INVISIBLE.sub("\ufffd", text.replace("\r\n", "\n"))
 
 
 def escape(value: Any) -> str:
     """Untrusted text as inert Markdown: HTML-escaped, Markdown punctuation escaped, no @mentions."""
     if isinstance(value, Markup):
         return str(value)
-    text = html.escape(redact(str(value)), quote=False)
+    text = html.escape(visible(redact(str(value))), quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = text.replace("@", "@\u200b").replace("\r", "").replace("\n", "<br>")
+    text = text.replace("@", "@\u200b").replace("\n", "<br>")
     return text
 
 
 def code(value: Any, limit: int = 120) -> Markup:
     """A value shown as inline code (HTML <code>, which unlike backticks survives any content)."""
-    text = redact(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True))
+    text = visible(redact(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     # Markdown still parses inline HTML's content, so Markdown punctuation is escaped here too.
@@ -66,7 +66,7 @@ def code(value: Any, limit: int = 120) -> Markup:
 
 def pre(text: str) -> Markup:
     """Tool output verbatim: an HTML <pre> block, which Markdown leaves alone, escaped for HTML only."""
-    return Markup(f"<pre>{html.escape(redact(text), quote=False)}</pre>")  # noqa: S704 - escaped
+    return Markup(f"<pre>{html.escape(visible(redact(text)), quote=False)}</pre>")  # noqa: S704 - escaped
 
 
 def _text(value: Any) -> str:
@@ -95,16 +95,6 @@ def unit_price(v: float | None) -> str:
 
 def mermaid_label(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\-\[\] /:+~±−]", "_", text)
-
-
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Defence in depth: anything shaped like a credential, or any of `secrets`, never reaches the forge."""
-    for pattern in _SECRETS:
-        text = pattern.sub("(redacted)", text)
-    for secret in secrets:
-        if len(secret) >= 8:
-            text = text.replace(secret, "(redacted)")
-    return text
 
 
 def _next_step(r: Report, approved_by: list[str]) -> Markup:

@@ -19,7 +19,7 @@ import requests
 from github import Auth, Consts, Github, GithubException, GithubIntegration
 
 from ssops_ci.model.forge import Identity
-from ssops_ci.model.problems import ForgeError
+from ssops_ci.model.problems import ForgeError, SsopsError
 
 T = TypeVar("T")
 TRANSIENT = {500, 502, 503, 504}
@@ -33,7 +33,12 @@ def event_context(path: str | None = None) -> tuple[str | None, int | None]:
     path = path or os.environ.get("GITHUB_EVENT_PATH")
     if not path or not Path(path).is_file():
         return os.environ.get("GITHUB_REPOSITORY"), None
-    event = json.loads(Path(path).read_text())
+    try:
+        event = json.loads(Path(path).read_bytes())
+    except ValueError as e:
+        raise SsopsError(f"{path} (GITHUB_EVENT_PATH) is not valid JSON ({e}); run inside GitHub Actions") from None
+    if not isinstance(event, dict):
+        raise SsopsError(f"{path} (GITHUB_EVENT_PATH) is not a JSON object; run inside GitHub Actions")
     number = (event.get("pull_request") or {}).get("number") or (event.get("inputs") or {}).get("pr")
     repo = (event.get("repository") or {}).get("full_name") or os.environ.get("GITHUB_REPOSITORY")
     return repo, int(number) if number else None

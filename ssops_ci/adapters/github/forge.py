@@ -11,7 +11,7 @@ from github.Repository import Repository
 
 from ssops_ci.adapters.github.connection import Connection, _message
 from ssops_ci.model.forge import CheckState, GateState, Identity, MergeResult, PullRequest, RequiredCheck, Review
-from ssops_ci.stages.comment import redact
+from ssops_ci.stages.redact import redact
 
 MAX_FILES = 3000  # GitHub lists at most this many files of a pull request
 _CHECK_RUN = {  # gate state -> (status, conclusion)

@@ -75,6 +75,14 @@ class Snapshot:
         return sorted(e.path.decode() for e in self.repo.object_store.iter_tree_contents(sha))
 
 
+def _event_or_none(raw: bytes) -> dict[str, Any] | None:
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and "event" in found else None
+
+
 class GitStore(Locking):
     def __init__(
         self,
@@ -206,10 +214,25 @@ class GitStore(Locking):
             raise SsopsError(f"{key!r} is not a record key")
         return f"{table}/{key}.json"
 
+    def _document(self, path: str, data: bytes | None) -> dict[str, Any] | None:
+        """A stored document, or a one-line error naming it when someone wrote something else there."""
+        if not data:
+            return None
+        try:
+            found = json.loads(data)
+        except ValueError as e:
+            found, why = None, f"is not valid JSON ({e})"
+        else:
+            why = "is not a JSON object"
+        if isinstance(found, dict):
+            return found
+        ref = REF.decode()
+        raise SsopsError(f"{ref}:{path} {why}; restore it from the ref's history (git log -p {ref} -- {path})")
+
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         self.sync()
-        data = self._tip()[1].read(self._path(table, key))
-        return json.loads(data) if data else None
+        path = self._path(table, key)
+        return self._document(path, self._tip()[1].read(path))
 
     def all(self, table: str) -> dict[str, dict[str, Any]]:
         self.sync()
@@ -217,8 +240,9 @@ class GitStore(Locking):
         out = {}
         for name in snapshot.names(table):
             data = snapshot.read(f"{table}/{name}")
-            if name.endswith(".json") and data:
-                out[name.removesuffix(".json")] = json.loads(data)
+            found = self._document(f"{table}/{name}", data) if name.endswith(".json") else None
+            if found is not None:
+                out[name.removesuffix(".json")] = found
         return out
 
     def update(self, table: str, key: str, change: Change) -> dict[str, Any] | None:
@@ -226,7 +250,7 @@ class GitStore(Locking):
 
         def step(snapshot: Snapshot) -> tuple[list[Write], str, Any]:
             data = snapshot.read(path)
-            current: dict[str, Any] | None = json.loads(data) if data else None
+            current = self._document(path, data)
             new = change(current)
             if new == current:
                 return [], "", new
@@ -246,8 +270,9 @@ class GitStore(Locking):
             shards = self._shards(snapshot)
             last = shards[-1] if shards else None
             lines = (snapshot.read(f"{AUDIT}/{last}") or b"").splitlines() if last else []
-            previous = json.loads(lines[-1]) if lines else None
-            repeated = [e for e in map(json.loads, lines) if event.get("uid") and e.get("uid") == event["uid"]]
+            readable = [e for e in map(_event_or_none, lines) if e is not None]
+            previous = readable[-1] if readable else None  # a corrupt line is `audit verify`'s to report
+            repeated = [e for e in readable if event.get("uid") and e.get("uid") == event["uid"]]
             if repeated:
                 return [], "", repeated[0]  # a retried write that already landed
             linked = chain.link(previous, event)
