@@ -122,6 +122,9 @@ class Forge(Protocol):
 
     def reviews(self, number: int) -> list[Review]: ...
 
+    def can_write(self, user: str) -> bool:
+        """Whether `user` may push to the repository (write, maintain or admin): only their reviews count."""
+
     def merge(self, number: int, sha: str, title: str) -> MergeResult:
         """Merge only if the head is still `sha`; a refusal is a result with GitHub's reason, not an error."""
 

@@ -20,8 +20,11 @@ def review(user: str, state: str = "APPROVED", commit: str = HEAD) -> Review:
     return Review.model_validate({"user": user, "state": state, "commit_id": commit})
 
 
-def count(reviews: list[Review], required: list[str], author: str = "bob") -> Approvals:
-    return count_approvals(reviews, HEAD, author, required, TEAMS)
+WRITERS = {"alice", "bob", "carol", "dave"}  # collaborators with write access; "mallory" reads only
+
+
+def count(reviews: list[Review], required: list[str], author: str = "bob", writers: set[str] = WRITERS) -> Approvals:
+    return count_approvals(reviews, HEAD, author, required, TEAMS, writers)
 
 
 def test_a_member_of_each_required_team_approving_the_head_satisfies() -> None:
@@ -38,9 +41,9 @@ def test_a_team_without_an_approval_is_missing() -> None:
 @pytest.mark.parametrize(
     ("reviews", "why"),
     [
-        ([review("bob")], "bob: authors cannot approve their own pull request"),
-        ([review("BOB")], "BOB: authors cannot approve their own pull request"),
-        ([review("alice", commit=OLD)], f"alice: reviewed {OLD[:12]}, not the current head {HEAD[:12]}"),
+        ([review("bob")], "bob: authors do not review their own pull request"),
+        ([review("BOB")], "BOB: authors do not review their own pull request"),
+        ([review("alice", commit=OLD)], f"alice: approved {OLD[:12]}, not the current head {HEAD[:12]}"),
         ([review("carol")], "carol: not a member of payments"),
         ([review("alice"), review("alice", "DISMISSED")], "alice: review dismissed"),
     ],
@@ -65,7 +68,7 @@ def test_changes_requested_on_the_head_block_even_when_every_team_approved() -> 
 def test_one_member_of_two_required_teams_counts_for_both() -> None:
     teams = TEAMS.model_copy(deep=True)
     teams.teams["search"].members.append("alice")
-    a = count_approvals([review("alice")], HEAD, "bob", ["payments", "search"], teams)
+    a = count_approvals([review("alice")], HEAD, "bob", ["payments", "search"], teams, WRITERS)
     assert a.satisfied and a.approved == {"payments": ["alice"], "search": ["alice"]}
 
 
@@ -139,3 +142,32 @@ def test_status_follows_the_tier_and_the_approvals() -> None:
     assert status_for(report("blocked", blocked)) == ("failure", "blocked: a.yaml:3: x")
     undecided = Report(base="b", head=HEAD, merge_base="m", engine="static")
     assert status_for(undecided) == ("error", "ssops-ci could not decide")
+
+
+def test_a_veto_stands_after_a_push_until_its_author_approves_or_it_is_dismissed() -> None:
+    # GitHub keeps "changes requested" across pushes; only approvals are tied to the commit they saw.
+    vetoed = count([review("dave", "CHANGES_REQUESTED", commit=OLD), review("alice")], ["payments"])
+    assert not vetoed.satisfied and vetoed.changes_requested == ["dave"]
+    commented = count(
+        [review("dave", "CHANGES_REQUESTED", commit=OLD), review("dave", "COMMENTED"), review("alice")], ["payments"]
+    )
+    assert not commented.satisfied and commented.changes_requested == ["dave"]
+    lifted = count([review("dave", "CHANGES_REQUESTED", commit=OLD), review("dave"), review("alice")], ["payments"])
+    assert lifted.satisfied and lifted.changes_requested == []
+    dismissed = count(
+        [review("dave", "CHANGES_REQUESTED", commit=OLD), review("dave", "DISMISSED"), review("alice")], ["payments"]
+    )
+    assert dismissed.satisfied and "dave: review dismissed" in dismissed.ignored
+
+
+def test_only_reviewers_with_write_access_count_for_approvals_and_vetoes_alike() -> None:
+    reader_veto = count([review("mallory", "CHANGES_REQUESTED"), review("alice")], ["payments"])
+    assert reader_veto.satisfied and reader_veto.changes_requested == []
+    assert reader_veto.ignored == ["mallory: has no write access to the repository, so their review does not count"]
+    lost_access = count([review("alice")], ["payments"], writers={"bob"})
+    assert not lost_access.satisfied and lost_access.missing == ["payments"]
+
+
+def test_the_author_never_counts_not_even_as_a_veto() -> None:
+    a = count([review("bob", "CHANGES_REQUESTED"), review("alice")], ["payments"])
+    assert a.satisfied and a.changes_requested == []

@@ -64,14 +64,14 @@ def test_medium_needs_a_team_member_on_the_current_head(gitrepo: Callable[..., R
     run(repo, "pr", "open", "db", "--as", "bob")
     assert "pending" in run(repo, "pr", "evaluate", "1").stdout
     run(repo, "pr", "approve", "1", "--as", "bob")
-    assert "authors cannot approve their own pull request" in run(repo, "pr", "review", "1").stdout
+    assert "authors do not review their own pull request" in run(repo, "pr", "review", "1").stdout
     run(repo, "pr", "approve", "1", "--as", "alice")
     repo.git("checkout", "-q", "db")
     repo.edit("requests/payments/ledger.yaml", "spec: {}", "spec:\n  storageGb: 30")
     repo.commit("more storage")
     repo.git("checkout", "-q", "main")
     stale = run(repo, "pr", "review", "1").stdout
-    assert "alice: reviewed" in stale and "not the current head" in stale and "merge:" not in stale
+    assert "alice: approved" in stale and "not the current head" in stale and "merge:" not in stale
     run(repo, "pr", "approve", "1", "--as", "alice", "--request-changes")
     assert "merge:" not in run(repo, "pr", "review", "1").stdout
     run(repo, "pr", "approve", "1", "--as", "alice")

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import git
 
+from ssops_ci.model.layout import LINK_REFUSED
 from ssops_ci.model.plan import PathChange
-from ssops_ci.model.problems import SsopsError
+from ssops_ci.model.problems import InputError, Problem, SsopsError
+
+LINK_MODE = 0o120000  # a symbolic link in a git tree: its blob is the target's path
 
 
 class GitTree:
@@ -53,6 +56,8 @@ class GitTree:
         obj = self._object(path)
         if not isinstance(obj, git.Blob):
             return None
+        if obj.mode == LINK_MODE:
+            raise InputError([Problem(path, 1, 1, LINK_REFUSED)])
         data: bytes = obj.data_stream.read()
         return data
 

@@ -27,6 +27,9 @@ class Store(BaseModel):
     required: list[str] = Field(default_factory=list)  # contexts a merge into any branch needs
     deployments: list[dict[str, Any]] = Field(default_factory=list)
     dispatches: list[dict[str, Any]] = Field(default_factory=list)  # workflows started, for the record
+    # login -> GitHub's permission (admin, write, read, none); anyone not listed may write, as on a
+    # repository where every developer is a collaborator
+    permissions: dict[str, str] = Field(default_factory=dict)
 
 
 class LocalForge:
@@ -104,6 +107,14 @@ class LocalForge:
         with self._store() as store:
             self._pr(store, number)["reviews"].append(review.model_dump())
         return review
+
+    def set_permission(self, user: str, permission: str) -> None:
+        with self._store() as store:
+            store.permissions[user.lower()] = permission
+
+    def can_write(self, user: str) -> bool:
+        with self._store() as store:
+            return store.permissions.get(user.lower(), "write") in ("admin", "write")
 
     def all_prs(self) -> list[PullRequest]:
         with self._store() as store:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ssops_ci.model.layout import RENDERED
+from ssops_ci.model.layout import LINK_REFUSED, RENDERED
+from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.model.stack import Mismatch, Stack
 from ssops_ci.stages.rendered import expected_files
 
@@ -17,13 +18,16 @@ class WorkTree:
 
     def read(self, path: str) -> bytes | None:
         p = self.root / path
+        if any(q.is_symlink() for q in (p, *p.parents) if q.is_relative_to(self.root) and q != self.root):
+            raise InputError([Problem(path, 1, 1, LINK_REFUSED)])
         return p.read_bytes() if p.is_file() else None
 
     def files(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix
         if not base.is_dir():
             return iter(())
-        found = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file())
+        # links are listed (and refused when read), never followed: rglob does not descend into them
+        found = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() or p.is_symlink())
         return iter(sorted(found))
 
 

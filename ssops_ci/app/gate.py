@@ -119,7 +119,8 @@ class Gate:
         if r is None or d is None or r.tier not in ("medium", "high") or base.teams is None:
             return None
         reviews = self.forge.reviews(pr.number)
-        return count_approvals(reviews, pr.head_sha, pr.author, d.approver_teams, base.teams)
+        writers = {u.lower() for u in decision.reviewers(reviews) if self.forge.can_write(u)}
+        return count_approvals(reviews, pr.head_sha, pr.author, d.approver_teams, base.teams, writers)
 
     def publish(
         self, pr: PullRequest, report: Report, approvals: Approvals | None, event: str

@@ -43,18 +43,33 @@ def load_revision(tree: Tree, allowed_providers: list[str] | None = None) -> Rev
         return Revision(tree, None, str(e))
 
 
-def request_files(tree: Tree, paths: list[str] | None = None) -> list[tuple[str, bytes | None]]:
-    """(path, bytes) of the named request files, or of every file under requests/ (stray ones included)."""
+def request_files(tree: Tree, paths: list[str] | None = None) -> list[tuple[str, bytes | InputError | None]]:
+    """(path, bytes) of the named request files, or of every file under requests/ (stray ones included);
+    a file that cannot be read (a link) comes with the InputError saying why."""
     chosen = paths if paths is not None else [p for p in tree.files(REQUESTS) if is_request_file(p)]
-    return [(p, tree.read(p)) for p in chosen]
+    return [(p, _read(tree, p)) for p in chosen]
 
 
-def team_files(tree: Tree, team: str) -> list[tuple[str, bytes | None]]:
+def _read(tree: Tree, path: str) -> bytes | InputError | None:
+    try:
+        return tree.read(path)
+    except InputError as e:
+        return e
+
+
+def team_files(tree: Tree, team: str) -> list[tuple[str, bytes | InputError | None]]:
     return request_files(tree, list(tree.files(f"{REQUESTS}/{team}")))
 
 
+def exists(tree: Tree, path: str) -> bool:
+    try:
+        return tree.read(path) is not None
+    except InputError:
+        return True  # there, but refused (a link): reading it again says why
+
+
 def first_existing(tree: Tree, candidates: list[str | None]) -> str | None:
-    return next((c for c in candidates if c and tree.read(c) is not None), None)
+    return next((c for c in candidates if c and exists(tree, c)), None)
 
 
 def side(rev: Revision, path: str | None, label: str) -> Side:
@@ -63,8 +78,8 @@ def side(rev: Revision, path: str | None, label: str) -> Side:
         return Side()
     if rev.setup is None:
         return Side(error=f"the {label} revision's catalog or policies are invalid:\n{rev.error}")
-    data = rev.tree.read(path) or b""
     try:
+        data = rev.tree.read(path) or b""
         req = validate.parse(path, data, rev.setup.catalog, rev.setup.teams)
         return Side(request=req, stack=rev.renderer.render(req))
     except InputError as e:
@@ -87,5 +102,12 @@ def renderings(rev: Revision, team: str) -> list[tuple[Request, Stack]]:
 
 def rendered_drift(tree: Tree, stack_id: str, stack: Stack | None) -> list[str]:
     """Files under rendered/<stack>/ that are not exactly what rendering gives."""
-    actual = {p: tree.read(p) or b"" for p in tree.files(f"rendered/{stack_id}")}
-    return [str(m) for m in compare(actual, [stack] if stack else [], only={stack_id})]
+    actual: dict[str, bytes] = {}
+    refused: list[str] = []
+    for p in tree.files(f"rendered/{stack_id}"):
+        found = _read(tree, p)
+        if isinstance(found, InputError):
+            refused += [str(problem) for problem in found.problems]
+        else:
+            actual[p] = found or b""
+    return refused + [str(m) for m in compare(actual, [stack] if stack else [], only={stack_id})]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ssops_ci.app.revision import Revision, first_existing, load_revision, rendered_drift, side
+from ssops_ci.app.revision import Revision, exists, first_existing, load_revision, rendered_drift, side
 from ssops_ci.model.layout import REQUESTS, is_request_file, request_candidates
-from ssops_ci.model.plan import Affected, Prepared, Touched
+from ssops_ci.model.plan import Affected, Prepared, Side, Touched
 from ssops_ci.ports import Repository
 from ssops_ci.stages import affected, plan
 
@@ -52,6 +52,8 @@ def prepare(t: Touched, s: Scope) -> Prepared:
     own = request_candidates(t.id)
     head_path = first_existing(s.head.tree, [t.head_path, *own]) if t.head_path or not t.reasons else None
     after = side(s.head, head_path, "head")
+    if len(twins := [p for p in own if exists(s.head.tree, p)]) > 1:
+        after = Side(error=f"{' and '.join(twins)} both ask for stack {t.id}; keep one and delete the other")
     before = side(s.base, first_existing(s.base.tree, [t.base_path, t.head_path, *own]), "base")
     drift = rendered_drift(s.head.tree, t.id, after.stack) if not after.error else []
     catalogs = [r.setup.catalog for r in (s.base, s.head) if r.setup]

@@ -23,8 +23,7 @@ OBJECTIVES = "policies/objectives.yaml"
 PRICING = "policies/pricing"
 FREE = "policies/pricing/free.yaml"
 REQUEST_SUFFIXES = (".yaml", ".yml")
-# Paths owned by the platform team: a change to any of them is a governance change.
-GOVERNANCE = ("policies/", "templates/", "ssops_ci/", ".github/")
+LINK_REFUSED = "is a symbolic link; ssops-ci never follows one: commit the file itself in its place"
 
 
 def stack_id_of_request(path: str) -> str | None:
@@ -48,6 +47,16 @@ def stack_of_rendered(path: str) -> str | None:
     """`rendered/<team>/<name>/<file>` -> `team/name`."""
     parts = PurePosixPath(path).parts
     return f"{parts[1]}/{parts[2]}" if len(parts) >= 4 and parts[0] == RENDERED else None
+
+
+def is_self_service(path: str) -> bool:
+    """A request file or a file of its rendering: the only paths a developer's PR may change on its own.
+
+    Everything else (templates, policies, workflows, build files, a README) is governance: a change to
+    it is reviewed by the platform team, however harmless it looks, because apply installs and runs
+    what the default branch holds with production credentials.
+    """
+    return stack_id_of_request(path) is not None or stack_of_rendered(path) is not None
 
 
 def rendered_dir(stack_id: str) -> str:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
 from ssops_ci.model.layout import (
-    GOVERNANCE,
     PLATFORM,
     TEMPLATES,
     is_request_file,
     is_request_path,
+    is_self_service,
     stack_id_of_request,
     stack_of_rendered,
 )
@@ -78,7 +78,7 @@ def detect(changes: Iterable[PathChange], base: str, head: str, merge_base: str)
     templates: set[str] = set()
     for c in changes:
         paths = sorted({p for p in (c.a_path, c.b_path) if p})
-        governance |= {p for p in paths if p.startswith(GOVERNANCE)}
+        governance |= {p for p in paths if not is_self_service(p)}
         templates |= {p for p in paths if p.startswith(TEMPLATES + "/")}
         if _renamed_request(c):
             assert c.a_path and c.b_path

@@ -142,7 +142,9 @@ def refused(report: Report, reason: str) -> Report:
 
 
 def _verdicts(reviews: list[Review]) -> dict[str, Review]:
-    """GitHub's semantics: a user's latest approving, blocking or dismissed review is their verdict."""
+    """GitHub's rule: a reviewer's latest approving, blocking or dismissed review is their verdict. A later
+    comment-only review changes nothing; a push changes nothing either (a veto stands until its author
+    approves or someone dismisses it)."""
     latest: dict[str, Review] = {}
     for r in reviews:
         if r.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
@@ -150,36 +152,48 @@ def _verdicts(reviews: list[Review]) -> dict[str, Review]:
     return latest
 
 
-def _ignored(r: Review, author: str, head_sha: str) -> str | None:
+def _ignored(r: Review, author: str, writers: set[str]) -> str | None:
+    """Why a verdict counts for nothing, approval and veto alike."""
     if r.state == "DISMISSED":
         return f"{r.user}: review dismissed"
     if r.user.lower() == author.lower():
-        return f"{r.user}: authors cannot approve their own pull request"
-    if r.commit_id != head_sha:
-        return f"{r.user}: reviewed {str(r.commit_id)[:12]}, not the current head {head_sha[:12]}"
+        return f"{r.user}: authors do not review their own pull request"
+    if r.user.lower() not in writers:
+        return f"{r.user}: has no write access to the repository, so their review does not count"
     return None
 
 
-def _approves_for(r: Review, author: str, head_sha: str, required: list[str], teams: Teams) -> str | list[str]:
+def _approves_for(r: Review, head_sha: str, required: list[str], teams: Teams) -> str | list[str]:
     """The required teams an approval counts for, or why it counts for none."""
-    why = _ignored(r, author, head_sha)
-    if why:
-        return why
+    if r.commit_id != head_sha:
+        return f"{r.user}: approved {str(r.commit_id)[:12]}, not the current head {head_sha[:12]}"
     member_of = set(teams.teams_of(r.user))
     matched = [t for t in required if t in member_of]
     return matched or f"{r.user}: not a member of {', '.join(required) or 'a required team'}"
 
 
-def count_approvals(reviews: list[Review], head_sha: str, author: str, required: list[str], teams: Teams) -> Approvals:
-    """Each required team needs an approval of the current head by one of its members, not the author."""
+def reviewers(reviews: list[Review]) -> list[str]:
+    """Who has a verdict standing: whose write access the forge must be asked about."""
+    return sorted({r.user for r in _verdicts(reviews).values() if r.state != "DISMISSED"})
+
+
+def count_approvals(
+    reviews: list[Review], head_sha: str, author: str, required: list[str], teams: Teams, writers: set[str]
+) -> Approvals:
+    """Each required team needs an approval of the current head by one of its members; any standing veto
+    blocks. Only reviewers with write access (`writers`, lower case) count; the author never does."""
     counted: dict[str, list[str]] = {t: [] for t in required}
     ignored: list[str] = []
     changes_requested: list[str] = []
     for _, r in sorted(_verdicts(reviews).items()):
-        if r.state == "CHANGES_REQUESTED" and _ignored(r, author, head_sha) is None:
+        why = _ignored(r, author, writers)
+        if why is not None:
+            ignored.append(why)
+            continue
+        if r.state == "CHANGES_REQUESTED":
             changes_requested.append(r.user)
             continue
-        outcome = _approves_for(r, author, head_sha, required, teams)
+        outcome = _approves_for(r, head_sha, required, teams)
         if isinstance(outcome, str):
             ignored.append(outcome)
             continue

@@ -3,12 +3,12 @@
 The report comes from an unprivileged job that handled the pull request's content; the forge's own list
 of changed files decides what is governance, and every request or rendered file the PR changes must
 be covered by a stack in the report. A report that was tampered with can only say less than the truth
-by changing a governance path (a workflow, ssops-ci itself), and that makes the PR high risk.
+by changing a governance path (anything but a request and its rendering), and that makes the PR high risk.
 """
 
 from __future__ import annotations
 
-from ssops_ci.model.layout import GOVERNANCE, stack_id_of_request, stack_of_rendered
+from ssops_ci.model.layout import is_self_service, stack_id_of_request, stack_of_rendered
 from ssops_ci.model.report import Report
 
 TOO_MANY = "(more files than GitHub lists: every one of them counts as a governance change)"
@@ -27,7 +27,7 @@ def verified(report: Report, changed: list[str] | None) -> Report:
     errors = [f"the evaluation does not cover stack(s) {', '.join(missing)} that the pull request changes"]
     return report.model_copy(
         update={
-            "governance_paths": sorted(p for p in changed if p.startswith(GOVERNANCE)),
+            "governance_paths": sorted(p for p in changed if not is_self_service(p)),
             "integrity_errors": errors if missing else [],
         }
     )

@@ -140,13 +140,19 @@ class Validated:
         self.invalid.setdefault(problem.path, []).append(problem)
 
 
-def validate_all(files: Iterable[tuple[str, bytes | None]], catalog: Catalog, teams: Teams | None) -> Validated:
+def validate_all(
+    files: Iterable[tuple[str, bytes | InputError | None]], catalog: Catalog, teams: Teams | None
+) -> Validated:
     """Validate request files (path, bytes or None when missing); collisions between files are problems too."""
     out = Validated()
     seen: dict[str, str] = {}
     for path, data in files:
         if data is None:
             out.fail(Problem(path, 1, 1, "file not found"))
+            continue
+        if isinstance(data, InputError):  # could not be read, for example a link
+            for p in data.problems:
+                out.fail(p)
             continue
         try:
             req = parse(path, data, catalog, teams)

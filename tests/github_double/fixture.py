@@ -13,7 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ssops_ci.adapters.github import GitHubForge
+from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.pull_request import PullRequests
+from ssops_ci.config.teams import load as load_teams
 from tests.conftest import PROJECT, Repo, pull_requests
 from tests.github_double.server import GitHubDouble
 
@@ -125,4 +127,10 @@ def make_world(dev: Repo, tmp: Path) -> World:
     dev.git("remote", "add", "origin", str(tmp / "origin.git"))
     ci = git.Repo.clone_from(str(tmp / "origin.git"), str(tmp / "ci"))
     double = GitHubDouble(origin).start()
+    # The teams of policies/teams.yaml are the repository's collaborators with write access, as on an
+    # organisation repository whose teams have the write role; anyone else reads only.
+    for team in load_teams(WorkTree(dev.root)).teams.values():
+        for login in team.members:
+            if login not in double.roles:
+                double.person(login, "write")
     return World(dev, origin, ci, double)

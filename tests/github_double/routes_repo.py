@@ -129,8 +129,18 @@ class RepoRoutes:
     def collaborator_permission(self, c: Call) -> Reply:
         role = self.roles.get(c.p["username"], "none")
         d = spec().example("repository-collaborator-permission-response-if-user-has-admin-permissions")
-        permission = role if role in LEVELS else "none"
-        d.update(permission=permission, role_name=role, user=self.user(c.p["username"]))
+        # GitHub folds the finer roles into the four levels: maintain reads as write, triage as read
+        permission = {"maintain": "write", "triage": "read"}.get(role, role if role in LEVELS else "none")
+        order = ["read", "triage", "write", "maintain", "admin"]
+        rank = order.index(role) if role in order else -1
+        user = self.user(c.p["username"]) | {
+            "role_name": role,
+            "permissions": {
+                p: rank >= order.index(need)
+                for p, need in zip(("pull", "triage", "push", "maintain", "admin"), order, strict=True)
+            },
+        }
+        d.update(permission=permission, role_name=role, user=user)
         return 200, d
 
     def list_team_members(self, c: Call) -> Reply:

@@ -48,6 +48,7 @@ class GitHubForge:
         self.slug = repo
         self._repo: Repository | None = None
         self._pulls: dict[int, GhPullRequest] = {}
+        self._writers: dict[str, bool] = {}
 
     @property
     def calls(self) -> int:
@@ -115,6 +116,21 @@ class GitHubForge:
             ]
 
         return self.conn.call(f"read reviews of #{number}", read)
+
+    def can_write(self, user: str) -> bool:
+        """GitHub's `permission` (admin, write, read, none; maintain reads as write) of one user, once per run."""
+        if user not in self._writers:
+
+            def read() -> bool:
+                try:
+                    return self.repo.get_collaborator_permission(user) in ("admin", "write")
+                except GithubException as e:
+                    if e.status == 404:  # not a user GitHub knows: no access
+                        return False
+                    raise
+
+            self._writers[user] = bool(self.conn.call(f"read the permission of {user}", read))
+        return self._writers[user]
 
     def required_checks(self, branch: str) -> list[RequiredCheck]:
         """From branch protection and from every ruleset that applies to the branch."""
