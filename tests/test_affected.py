@@ -103,9 +103,17 @@ def test_governance_paths(gitrepo: Callable[..., Repo]) -> None:
     repo.write("ssops_ci/hack.py", "x = 1\n")
     repo.write("policies/teams.yaml", (repo.root / "policies/teams.yaml").read_text() + "\n")
     repo.write("docs/readme.md", "hello\n")
+    repo.write("setup.py", "import os\n")  # apply runs `pip install .` with production credentials
     repo.commit(render=False)
     found = affected(repo)
-    assert found.governance_paths == [".github/workflows/x.yml", "policies/teams.yaml", "ssops_ci/hack.py"]
+    # an allowlist: anything but a request and its rendering is governance
+    assert found.governance_paths == [
+        ".github/workflows/x.yml",
+        "docs/readme.md",
+        "policies/teams.yaml",
+        "setup.py",
+        "ssops_ci/hack.py",
+    ]
     assert found.touched == {}
 
 

@@ -12,6 +12,7 @@ import yaml
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.revision import request_files
 from ssops_ci.config.setup import load as load_setup
+from ssops_ci.config.yamlsrc import unsafe_character
 from ssops_ci.model.problems import InputError
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Stack
@@ -114,7 +115,24 @@ def test_request_values_arrive_as_values(project: tuple[Renderer, list[Request]]
     assert inst["tags"] == "${local.tags}"
 
 
-@pytest.mark.parametrize("text", INJECTION_CORPUS)
+# Controls and bidi overrides never get this far: the YAML loader refuses them with file:line (the HCL
+# escaper still handles them, tested in test_hcl, as a second line of defence).
+ACCEPTED = [t for t in INJECTION_CORPUS if unsafe_character(t) is None]
+REFUSED = [t for t in INJECTION_CORPUS if unsafe_character(t) is not None]
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_control_and_bidi_characters_in_free_text_are_refused_where_they_are(
+    make_repo: Callable[..., Path], text: str
+) -> None:
+    with pytest.raises(InputError) as e:
+        _render_queue(make_repo, text)
+    [problem] = e.value.problems
+    assert (problem.path, problem.line) == ("requests/payments/jobs.yaml", 8)
+    assert "text contains U+" in problem.message and problem.message.endswith("; remove it")
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
 def test_free_text_cannot_change_the_stack_structure(make_repo: Callable[..., Path], text: str) -> None:
     benign = _render_queue(make_repo, "plain words")
     evil = _render_queue(make_repo, text)
@@ -128,7 +146,7 @@ def test_free_text_cannot_change_the_stack_structure(make_repo: Callable[..., Pa
 def test_free_text_reaches_terraform_verbatim(
     make_repo: Callable[..., Path], terraform_bin: Path, tf_env: dict[str, str], tmp_path: Path
 ) -> None:
-    corpus = [t for t in INJECTION_CORPUS if len(t) <= 256]
+    corpus = [t for t in ACCEPTED if len(t) <= 256]
     literals = []
     for text in corpus:
         versions = _render_queue(make_repo, text).files["versions.tf"]

@@ -49,7 +49,7 @@ def test_detect_names_each_stack_and_why() -> None:
     }
     assert found.touched["payments/b"].renamed_from == "requests/payments/a.yaml"
     assert found.touched["payments/receipts"].rendered_paths == {"rendered/payments/receipts/main.tf"}
-    assert found.governance_paths == ["templates/queue/main.tf.j2"]
+    assert found.governance_paths == ["docs/notes.md", "templates/queue/main.tf.j2"]
     assert found.template_paths == ["templates/queue/main.tf.j2"]
     assert affected.kinds_reached(found, [SETUP.catalog]) == {"Queue"}
     reached = affected.with_reach(found, ["requests/search/crawl-queue.yaml", "requests/search/indexer.yaml"])

@@ -146,7 +146,7 @@ def _evidence(planned: Planned) -> dict[str, Evidence]:
             out[sid] = Evidence(invalid=e.problems, head_request=req)
             continue
         if ok.team not in teams:
-            files = team_files(head.tree, ok.team)
+            files = team_files(planned.scope.merged, ok.team)
             teams[ok.team] = validate.validate_all(files, base.setup.catalog, base.setup.teams).requests
         out[sid] = Evidence(base_request=ok, head_request=req, team_requests=teams[ok.team])
     return out
@@ -171,7 +171,8 @@ def price(report: Report, planned: Planned, policies: Policies | None) -> Report
     report = cost.price(report, planned.prepared, pricing)
     if policies is None or setup is None:
         return report
-    team_renderings = {team: renderings(head, team) for team in budgets.teams_to_total(report)}
+    merged = planned.scope.merged
+    team_renderings = {team: renderings(head, team, merged) for team in budgets.teams_to_total(report)}
     return budgets.budgets(report, team_renderings, pricing, setup.teams, policies.guardrails)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ssops_ci.config import setup
@@ -34,6 +35,27 @@ class Revision:
         if self._renderer is None:
             self._renderer = Renderer(self.setup.catalog, self.setup.platform, self.allowed_providers)
         return self._renderer
+
+
+@dataclass
+class MergedRequests:
+    """The requests as the default branch will hold them once the PR merges: the current base's files,
+    with the request files the PR adds, changes or deletes taken from its head. Quotas, budgets and name
+    collisions are judged here, so two PRs that each fit cannot together exceed a limit (the gate checks
+    the base did not move before merging)."""
+
+    base: Tree
+    head: Tree
+    changed: frozenset[str]  # request paths the PR touches (both sides of a rename)
+    label: str = "base + pull request"
+
+    def read(self, path: str) -> bytes | None:
+        return (self.head if path in self.changed else self.base).read(path)
+
+    def files(self, prefix: str) -> Iterator[str]:
+        kept = {p for p in self.base.files(prefix) if p not in self.changed}
+        added = {p for p in self.changed if p.startswith(prefix.rstrip("/") + "/") and exists(self.head, p)}
+        return iter(sorted(kept | added))
 
 
 def load_revision(tree: Tree, allowed_providers: list[str] | None = None) -> Revision:
@@ -86,11 +108,12 @@ def side(rev: Revision, path: str | None, label: str) -> Side:
         return Side(error=str(e))
 
 
-def renderings(rev: Revision, team: str) -> list[tuple[Request, Stack]]:
-    """Every request of a team in this revision that validates and renders, with its stack."""
+def renderings(rev: Revision, team: str, tree: Tree | None = None) -> list[tuple[Request, Stack]]:
+    """Every request of a team in `tree` (default: the revision's) that validates and renders in this
+    revision, with its stack."""
     if rev.setup is None:
         return []
-    valid = validate.validate_all(team_files(rev.tree, team), rev.setup.catalog, rev.setup.teams)
+    valid = validate.validate_all(team_files(tree or rev.tree, team), rev.setup.catalog, rev.setup.teams)
     out = []
     for req in valid.requests:
         try:

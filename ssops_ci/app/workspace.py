@@ -5,17 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ssops_ci.app.revision import request_files
+from ssops_ci.app.revision import exists, request_files
 from ssops_ci.config import pricing, setup
 from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.setup import Setup
-from ssops_ci.model.layout import POLICIES, RENDERED, TEAMS, TEMPLATES
+from ssops_ci.model.layout import POLICIES, RENDERED, TEAMS, TEMPLATES, stack_id_of_request
 from ssops_ci.model.problems import InputError, Problem, SsopsError
 from ssops_ci.model.stack import Mismatch, Stack
 from ssops_ci.ports import Tree
 from ssops_ci.stages import rendered, validate
 from ssops_ci.stages.cost import Pricing, price_rendering
-from ssops_ci.stages.render import Renderer
+from ssops_ci.stages.render import Renderer, name_problem, slug
 
 
 def open_workspace(tree: Tree, where: str) -> Setup:
@@ -26,7 +26,36 @@ def open_workspace(tree: Tree, where: str) -> Setup:
 
 
 def validate_requests(tree: Tree, s: Setup, paths: list[str] | None = None) -> validate.Validated:
-    return validate.validate_all(request_files(tree, paths), s.catalog, s.teams)
+    """Every request, or the named ones, as rendering will judge them: names too long for the cloud are
+    refused here, not at render or apply time."""
+    found = _validated(tree, s, paths)
+    for req in list(found.requests):
+        kind = s.catalog.get(req.kind)
+        if kind is not None and (problem := name_problem(req, kind, slug(s.platform, req))):
+            found.fail(problem)
+            found.requests.remove(req)
+    return found
+
+
+def _validated(tree: Tree, s: Setup, paths: list[str] | None) -> validate.Validated:
+    """Every request, or the named ones checked against the requests whose cloud names they could share."""
+    if paths is None:
+        return validate.validate_all(request_files(tree), s.catalog, s.teams)
+    twins = [
+        twin
+        for p in paths
+        if (sid := stack_id_of_request(p))
+        for twin in validate.name_twins(*sid.split("/"))
+        if twin not in paths and exists(tree, twin)
+    ]
+    # the named files come last, so a clash is reported on them rather than on the file already there
+    found = validate.validate_all(request_files(tree, twins + paths), s.catalog, s.teams)
+    chosen = set(paths)
+    return validate.Validated(
+        requests=[r for r in found.requests if r.path in chosen],
+        problems=[p for p in found.problems if p.path in chosen],
+        invalid={k: v for k, v in found.invalid.items() if k in chosen},
+    )
 
 
 @dataclass

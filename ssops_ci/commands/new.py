@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from ssops_ci import API_VERSION
+from ssops_ci.app.workspace import validate_requests
 from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.config.catalog import Kind
 from ssops_ci.model.layout import REQUESTS
-from ssops_ci.model.problems import InputError, SsopsError
+from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.request import NAME_RULE, valid_name
-from ssops_ci.stages import validate
+from ssops_ci.ports import Tree
 
 
 def _value(v: object) -> str:
@@ -46,6 +48,19 @@ def starter(kind: Kind, team: str, name: str, env: str, cost_center: str) -> str
     return "\n".join(lines) + "\n"
 
 
+class _WithFile:
+    """The working tree as it will be once the starter is written, so it is judged like any request."""
+
+    def __init__(self, tree: Tree, path: str, data: bytes) -> None:
+        self.tree, self.path, self.data, self.label = tree, path, data, tree.label
+
+    def read(self, path: str) -> bytes | None:
+        return self.data if path == self.path else self.tree.read(path)
+
+    def files(self, prefix: str) -> Iterator[str]:
+        return iter(sorted(set(self.tree.files(prefix)) | ({self.path} if self.path.startswith(prefix) else set())))
+
+
 @click.command()
 @repo_option
 @click.argument("kind")
@@ -72,10 +87,9 @@ def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str 
     if target.exists():
         raise SsopsError(f"{path} already exists; pick another --name or edit that file")
     text = starter(chosen, team, name, env, cc)
-    try:
-        validate.parse(path, text.encode(), g.catalog, g.teams)
-    except InputError as e:
-        raise SsopsError("cannot write a valid starter request:\n" + str(e)) from None
+    found = validate_requests(_WithFile(tree, path, text.encode()), g, [path])
+    if found.problems:
+        raise SsopsError(f"cannot write {path}:\n" + "\n".join(str(p) for p in found.problems))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}: edit spec, then `ssops-ci validate {path}` and `ssops-ci render`")

@@ -166,7 +166,7 @@ class Renderer:
                 "path": req.path,
                 "stack_id": req.stack_id,
                 # A name that is unique across teams and environments, for AWS resource names.
-                "slug": f"{self.platform.name_prefix}-{req.team}-{req.name}-{req.environment}",
+                "slug": slug(self.platform, req),
             },
             "spec": req.spec,
             "values": kind.spec.values,
@@ -180,7 +180,7 @@ class Renderer:
         if kind is None:
             raise InputError([Problem(req.path, 1, 1, f"kind {req.kind} is not in the catalog")])
         ctx = self.context(req, kind)
-        _check_name_length(req, kind, ctx["request"]["slug"])
+        check_name_length(req, kind, ctx["request"]["slug"])
         rendered: list[_File] = []
         problems: list[Problem] = []
         for name in kind.outputs:
@@ -247,16 +247,27 @@ class Renderer:
         return shape
 
 
-def _check_name_length(req: Request, kind: Kind, slug: str) -> None:
+def slug(platform: Platform, req: Request) -> str:
+    """A name unique across teams and environments (with the collision check), for AWS resource names."""
+    return f"{platform.name_prefix}-{req.team}-{req.name}-{req.environment}"
+
+
+def name_problem(req: Request, kind: Kind, name: str) -> Problem | None:
+    """The cloud name is longer than the kind declares AWS allows: say which field to shorten, by how much."""
     limit = kind.spec.max_name_length
-    if len(slug) <= limit:
-        return
+    if len(name) <= limit:
+        return None
     line, col = req.position("metadata.name")
     message = (
-        f"metadata.name: the {kind.name} would be named '{slug}' ({len(slug)} characters) "
-        f"but AWS allows {limit}; shorten the name by {len(slug) - limit}"
+        f"metadata.name: the {kind.name} would be named '{name}' ({len(name)} characters) "
+        f"but AWS allows {limit}; shorten the name by {len(name) - limit}"
     )
-    raise InputError([Problem(req.path, line, col, message)])
+    return Problem(req.path, line, col, message)
+
+
+def check_name_length(req: Request, kind: Kind, name: str) -> None:
+    if problem := name_problem(req, kind, name):
+        raise InputError([problem])
 
 
 def _template_problem(e: Exception, template_path: str, request_path: str) -> Problem:

@@ -146,6 +146,7 @@ def validate_all(
     """Validate request files (path, bytes or None when missing); collisions between files are problems too."""
     out = Validated()
     seen: dict[str, str] = {}
+    names: dict[tuple[str, str], Request] = {}
     for path, data in files:
         if data is None:
             out.fail(Problem(path, 1, 1, "file not found"))
@@ -163,6 +164,33 @@ def validate_all(
         if req.stack_id in seen:
             out.fail(Problem(path, 1, 1, f"renders to the same stack rendered/{req.stack_id} as {seen[req.stack_id]}"))
             continue
+        if (other := names.get(_cloud_key(req))) is not None:
+            line, col = req.position("metadata.name")
+            out.fail(Problem(path, line, col, clash_message(req, other)))
+            continue
         seen[req.stack_id] = path
+        names[_cloud_key(req)] = req
         out.requests.append(req)
     return out
+
+
+def _cloud_key(req: Request) -> tuple[str, str]:
+    # cloud names are <prefix>-<team>-<name>-<environment>: the dash makes team/name pairs ambiguous
+    return (f"{req.team}-{req.name}", req.environment)
+
+
+def name_twins(team: str, name: str) -> list[str]:
+    """The request files whose team and name join, with a dash, into the same text as these do."""
+    joined = f"{team}-{name}"
+    out = []
+    for i, ch in enumerate(joined):
+        if ch == "-" and i != len(team) and valid_name(joined[:i]) and valid_name(joined[i + 1 :]):
+            out += [f"{REQUESTS}/{joined[:i]}/{joined[i + 1 :]}{suffix}" for suffix in REQUEST_SUFFIXES]
+    return out
+
+
+def clash_message(req: Request, other: Request) -> str:
+    return (
+        f"metadata.name: {req.stack_id} and {other.stack_id} ({other.path}) would give their {req.environment} "
+        f"resources the same cloud names ('{req.team}-{req.name}'); rename one of them"
+    )
