@@ -138,7 +138,7 @@ def test_invalid_request_is_an_error_and_others_still_plan(gitrepo: Callable[...
     assert bad.status == "error" and bad.changes == []
     assert bad.error == (
         "payments/bad: requests/payments/bad.yaml:10:9: spec.fifo: Input should be a valid boolean (got 'perhaps')\n"
-        "fix: correct requests/payments/bad.yaml and push again"
+        "fix: correct requests/payments/bad.yaml"
     )
     good = report.stack("payments/good")
     assert good.status == "ok" and good.counts["create"] == 8

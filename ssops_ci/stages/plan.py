@@ -54,7 +54,7 @@ def prepare(
     report = stack_report(t, head_path, before, after, drift)
     if after.error:
         return Prepared(
-            report=report.failed(f"{after.error}\nfix: correct {head_path} and push again"),
+            report=report.failed(f"{after.error}\nfix: correct {head_path}"),
             job=None,
             before=before,
             after=after,
