@@ -57,7 +57,8 @@ class Arena:
         return arena
 
     def run(self, *args: str) -> Result:
-        return CliRunner().invoke(cli, [*args[:1], "--repo", str(self.root), *args[1:]])
+        at = 2 if args[0] in ("pr", "audit") else 1  # after the subcommand of a group
+        return CliRunner().invoke(cli, [*args[:at], "--repo", str(self.root), *args[at:]])
 
     def git(self, *args: str) -> str:
         return run_git(self.root, *args)
