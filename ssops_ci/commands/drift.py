@@ -29,7 +29,7 @@ def drift(
     github_repo: str | None,
     api_url: str | None,
 ) -> int:
-    """Plan every applied stack; exit 2 when any no longer matches (for a scheduled workflow)."""
+    """Plan every applied stack; exit 1 when any no longer matches (for a scheduled workflow)."""
     repository = wiring.open_repository(repo)
     kept = open_records(repository)
     engines = wiring.engines(repository, engine, "drift", store=kept.store)

@@ -22,7 +22,8 @@ class DriftReport(BaseModel):
 
     @property
     def code(self) -> int:
-        return 2 if self.drifted else (1 if self.errors else 0)
+        """1 when a stack drifted or could not be checked (findings, as everywhere); 2 is kept for usage errors."""
+        return 1 if self.drifted or self.errors else 0
 
     def markdown(self) -> str:
         lines = [f"ssops-ci checked {self.checked} stack(s) at `{self.sha[:12]}` with the {self.engine} engine.", ""]
