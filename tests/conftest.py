@@ -244,3 +244,20 @@ def applier(repo: git.Repo, **kw: Any) -> Applier:
 def records(where: Path | git.Repo) -> wiring.Records:
     """The records a repository keeps in itself (its git store, unpublished), as the tests' commands do."""
     return wiring.local_records(repository(where))
+
+
+@pytest.fixture(autouse=True)
+def no_internal_error(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """An internal error (exit 3) is always a bug: any command run in-process that hits one fails its test."""
+    from ssops_ci.commands import base
+
+    seen: list[str] = []
+    original = base._internal
+
+    def record(e: Exception) -> None:
+        seen.append(f"{type(e).__name__}: {e}")
+        original(e)
+
+    monkeypatch.setattr(base, "_internal", record)
+    yield
+    assert not seen, f"internal error(s), which are bugs: {seen}"
