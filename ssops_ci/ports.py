@@ -32,6 +32,18 @@ class Tree(Protocol):
     def files(self, prefix: str) -> Iterator[str]:
         """Every file path below `prefix` (a folder), repository-relative, sorted."""
 
+    def digest(self, path: str) -> str | None:
+        """The git object id of the file or folder at `path` (it changes whenever its content does), or
+        None when there is none or this tree cannot tell: then nothing derived from it is cached."""
+
+
+class Cache(Protocol):
+    """Summaries derived from content, keyed by the digests of everything that went into them."""
+
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
 
 class Repository(Protocol):
     """A repository's history: revisions, their trees and the differences between them."""

@@ -61,6 +61,10 @@ class GitTree:
         data: bytes = obj.data_stream.read()
         return data
 
+    def digest(self, path: str) -> str | None:
+        obj = self._object(path.rstrip("/"))
+        return None if obj is None else str(obj.hexsha)
+
     def files(self, prefix: str) -> Iterator[str]:
         obj = self._object(prefix.rstrip("/"))
         if not isinstance(obj, git.Tree):

@@ -22,6 +22,9 @@ class WorkTree:
             raise InputError([Problem(path, 1, 1, LINK_REFUSED)])
         return p.read_bytes() if p.is_file() else None
 
+    def digest(self, path: str) -> str | None:
+        return None  # files being edited: never cached
+
     def files(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix
         if not base.is_dir():

@@ -10,20 +10,22 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ssops_ci.app.revision import Revision, renderings, team_files
+from ssops_ci.app.revision import Revision, team_files
 from ssops_ci.app.scope import Scope, prepare, scope
+from ssops_ci.app.team_totals import team_monthly
 from ssops_ci.config import policies as policies_config
 from ssops_ci.config import pricing as pricing_config
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
 from ssops_ci.config.policies import Policies
+from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.teams import Teams
 from ssops_ci.model.plan import Prepared
 from ssops_ci.model.problems import InputError, PlanError, Problem, SsopsError
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Author
-from ssops_ci.ports import Clock, Engine, Repository, Scanner
+from ssops_ci.ports import Cache, Clock, Engine, Repository, Scanner
 from ssops_ci.stages import budgets, cost, decision, findings, risk, validate
 from ssops_ci.stages.findings import Evidence
 from ssops_ci.stages.plan import located
@@ -39,6 +41,7 @@ class Services:
     engines: Callable[[Platform | None], Engine]  # the planning engine, given the base's platform settings
     scanner: Callable[[Policies, Catalog], Scanner]
     clock: Clock
+    cache: Cache | None = None  # per-request summaries for team totals; None: compute everything
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
 
 
-def price(report: Report, planned: Planned, policies: Policies | None) -> Report:
+def price(report: Report, planned: Planned, policies: Policies | None, cache: Cache | None = None) -> Report:
     base, head = planned.scope.base, planned.scope.head
     try:
         prices = pricing_config.load(base.tree)
@@ -171,9 +174,13 @@ def price(report: Report, planned: Planned, policies: Policies | None) -> Report
     report = cost.price(report, planned.prepared, pricing)
     if policies is None or setup is None:
         return report
-    merged = planned.scope.merged
-    team_renderings = {team: renderings(head, team, merged) for team in budgets.teams_to_total(report)}
-    return budgets.budgets(report, team_renderings, pricing, setup.teams, policies.guardrails)
+    totals: budgets.Totals = {}
+    for team in budgets.teams_to_total(report):
+        try:
+            totals[team] = team_monthly(head, base, planned.scope.merged, team, pricing, cache)
+        except PricingError as e:
+            totals[team] = e
+    return budgets.budgets(report, totals, setup.teams, policies.guardrails)
 
 
 def evaluate(
@@ -195,7 +202,7 @@ def evaluate(
     else:
         policies = None
         report = findings.unjudgeable(planned.report, loaded)
-    report = price(report, planned, policies)
+    report = price(report, planned, policies, services.cache)
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)

@@ -10,7 +10,6 @@ from ssops_ci.config.setup import Setup
 from ssops_ci.model.layout import REQUESTS, is_request_file
 from ssops_ci.model.plan import Side
 from ssops_ci.model.problems import InputError
-from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Stack
 from ssops_ci.ports import Tree
 from ssops_ci.stages import validate
@@ -51,6 +50,9 @@ class MergedRequests:
 
     def read(self, path: str) -> bytes | None:
         return (self.head if path in self.changed else self.base).read(path)
+
+    def digest(self, path: str) -> str | None:
+        return (self.head if path in self.changed else self.base).digest(path)
 
     def files(self, prefix: str) -> Iterator[str]:
         kept = {p for p in self.base.files(prefix) if p not in self.changed}
@@ -106,21 +108,6 @@ def side(rev: Revision, path: str | None, label: str) -> Side:
         return Side(request=req, stack=rev.renderer.render(req))
     except InputError as e:
         return Side(error=str(e))
-
-
-def renderings(rev: Revision, team: str, tree: Tree | None = None) -> list[tuple[Request, Stack]]:
-    """Every request of a team in `tree` (default: the revision's) that validates and renders in this
-    revision, with its stack."""
-    if rev.setup is None:
-        return []
-    valid = validate.validate_all(team_files(tree or rev.tree, team), rev.setup.catalog, rev.setup.teams)
-    out = []
-    for req in valid.requests:
-        try:
-            out.append((req, rev.renderer.render(req)))
-        except InputError:
-            continue
-    return out
 
 
 def rendered_drift(tree: Tree, stack_id: str, stack: Stack | None) -> list[str]:

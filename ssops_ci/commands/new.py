@@ -57,6 +57,9 @@ class _WithFile:
     def read(self, path: str) -> bytes | None:
         return self.data if path == self.path else self.tree.read(path)
 
+    def digest(self, path: str) -> str | None:
+        return None
+
     def files(self, prefix: str) -> Iterator[str]:
         return iter(sorted(set(self.tree.files(prefix)) | ({self.path} if self.path.startswith(prefix) else set())))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ssops_ci.adapters.audit import StoreAudit
+from ssops_ci.adapters.cache import DiskCache
 from ssops_ci.adapters.checkov import CheckovScanner
 from ssops_ci.adapters.clock import FixedClock, SystemClock
 from ssops_ci.adapters.engines import Purpose, choose_engine
@@ -80,6 +81,7 @@ def services(
     today: dt.date | None = None,
     scanner: Scanner | None = None,
     warn: Warn | None = None,
+    cache: bool = True,
 ) -> Services:
     def scan(policies: Policies, catalog: Catalog) -> Scanner:
         return scanner or CheckovScanner(policies, catalog)
@@ -89,6 +91,7 @@ def services(
         engines=engines(repo, engine, "plan", warn or _stderr),
         scanner=scan,
         clock=FixedClock(today) if today else SystemClock(),
+        cache=DiskCache(repo.root / ".ssops" / "cache") if cache else None,
     )
 
 

@@ -7,13 +7,8 @@ from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.teams import Teams
 from ssops_ci.model.finding import Finding
 from ssops_ci.model.report import Report, StackReport
-from ssops_ci.model.request import Request
-from ssops_ci.model.stack import Stack
 from ssops_ci.stages import guardrails
-from ssops_ci.stages.cost import Pricing, price_rendering
 from ssops_ci.stages.findings import with_findings
-
-Rendering = tuple[Request, Stack]
 
 
 def teams_to_total(report: Report) -> list[str]:
@@ -21,10 +16,7 @@ def teams_to_total(report: Report) -> list[str]:
     return sorted({s.team for s in report.stacks if s.cost is not None})
 
 
-def team_monthly(renderings: list[Rendering], pricing: Pricing) -> float:
-    """What a team's stacks cost per month (every request of the team at head, as rendered)."""
-    costs = [price_rendering(stack, req, pricing) for req, stack in renderings]
-    return round(sum(r.monthly_after or 0.0 for c in costs for r in c.resources), 2)
+Totals = dict[str, float | PricingError]  # team -> its monthly total once the change lands, or why unknown
 
 
 def _unknown_budget(stack: str, team: str, why: str) -> Finding:
@@ -52,19 +44,16 @@ def _team_findings(
     return guardrails.budget_findings(team, before, after, _budget(teams, team), adding, g)
 
 
-def budgets(
-    report: Report, renderings: dict[str, list[Rendering]], pricing: Pricing, teams: Teams, g: Guardrails
-) -> Report:
+def budgets(report: Report, team_totals: Totals, teams: Teams, g: Guardrails) -> Report:
     """Team totals on the report, and a finding on the stacks that push a team over (or near) its budget."""
     extra: dict[str, list[Finding]] = {}
     totals: dict[str, dict[str, float | None]] = {}
     for team in teams_to_total(report):
         stacks = [s for s in report.stacks if s.team == team and s.cost is not None]
-        try:
-            after = team_monthly(renderings.get(team, []), pricing)
-        except PricingError as e:
+        after = team_totals.get(team, 0.0)
+        if isinstance(after, PricingError):
             for s in stacks:
-                extra.setdefault(s.id, []).append(_unknown_budget(s.id, team, str(e)))
+                extra.setdefault(s.id, []).append(_unknown_budget(s.id, team, str(after)))
             continue
         delta = round(sum(s.cost.monthly_delta for s in stacks if s.cost), 2)
         totals[team] = {

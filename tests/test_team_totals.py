@@ -1,0 +1,61 @@
+"""Team totals from cached per-request summaries: the same report, byte for byte, as computing everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import git
+
+from bench import gitops
+from bench.gen import generate, render_quietly
+from ssops_ci.adapters.git import GitRepository
+from ssops_ci.app.evaluate import evaluate
+from ssops_ci.ops import wiring
+
+
+def _report(root: Path, *, cache: bool) -> str:
+    services = wiring.services(GitRepository(git.Repo(root)), cache=cache)
+    return evaluate(services, "main", "feature").report.model_dump_json(indent=1)
+
+
+def _pull_request(root: Path, edits: dict[str, tuple[str, str]], message: str) -> None:
+    gitops.git(root, "checkout", "-q", "-B", "feature", "main")
+    for rel, (old, new) in edits.items():
+        p = root / rel
+        p.write_text(p.read_text().replace(old, new))
+    render_quietly(root)
+    gitops.commit_all(root, message)
+
+
+def test_the_cache_changes_no_figure_cold_warm_or_after_an_edit(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    paths = generate(root, 240, teams=4, git=True, render=True)
+    cache = root / ".ssops/cache"
+    # a PR that changes one request's size: its team's total moves
+    bigger = next(
+        p for p in paths if "PostgresDatabase" in (root / p).read_text() and "size: small" in (root / p).read_text()
+    )
+    _pull_request(root, {bigger: ("size: small", "size: medium")}, "bigger")
+    uncached = _report(root, cache=False)
+    assert not cache.exists()
+    cold = _report(root, cache=True)
+    entries = len(list(cache.rglob("*.json")))
+    warm = _report(root, cache=True)
+    assert uncached == cold == warm
+    assert entries >= 50  # one per request of the team whose total moved
+    assert '"monthly_after"' in uncached and '"teams": {}' not in uncached
+    # a second PR edits a request the cache already knows: its new content is a new key, not a stale hit
+    gitops.git(root, "checkout", "-q", "main")
+    _pull_request(root, {bigger: ("size: small", "size: medium"), paths[1]: ("generated request", "edited")}, "two")
+    assert _report(root, cache=True) == _report(root, cache=False)
+
+
+def test_damaged_cache_entries_are_computed_again(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    paths = generate(root, 60, teams=2, git=True, render=True)
+    _pull_request(root, {paths[0]: ("generated request", "edited request")}, "edit")
+    expected = _report(root, cache=False)
+    _report(root, cache=True)
+    for entry in (root / ".ssops/cache").rglob("*.json"):
+        entry.write_text('{"parts": [1e9]' if entry.name < "8" else "[]")  # truncated, or not an object
+    assert _report(root, cache=True) == expected
