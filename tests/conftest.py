@@ -136,10 +136,11 @@ def request_yaml(
     env: str = "dev",
     spec: str = "",
     extra_meta: str = "",
+    description: str = "test request",
 ) -> str:
     body = (
         f"apiVersion: ssops/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  team: {team}\n"
-        f"  environment: {env}\n  costCenter: CC-1042\n  description: test request\n{extra_meta}"
+        f"  environment: {env}\n  costCenter: CC-1042\n  description: {description}\n{extra_meta}"
     )
     return body + (f"spec:\n{spec}" if spec else "spec: {}\n")
 

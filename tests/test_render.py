@@ -12,10 +12,10 @@ import yaml
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.revision import request_files
 from ssops_ci.config.setup import load as load_setup
-from ssops_ci.config.yamlsrc import unsafe_character
 from ssops_ci.model.problems import InputError
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Stack
+from ssops_ci.model.text import unsafe_character
 from ssops_ci.stages import validate
 from ssops_ci.stages.blocks import normalise
 from ssops_ci.stages.render import Renderer, body_of

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ssops_ci.app.revision import Revision
@@ -41,7 +42,7 @@ def _summary(head: Revision, path: str, data: bytes, pricing: Pricing) -> Summar
         req = validate.parse(path, data, head.setup.catalog, head.setup.teams)
     except InputError:
         return {"invalid": True}
-    claimed: Summary = {"stack": req.stack_id, "cloud": [f"{req.team}-{req.name}", req.environment], "parts": []}
+    claimed: Summary = {"stack": req.stack_id, "cloud": list(validate.cloud_key(req)), "parts": []}
     try:
         stack = head.renderer.render(req)
     except InputError:
@@ -49,8 +50,10 @@ def _summary(head: Revision, path: str, data: bytes, pricing: Pricing) -> Summar
     return claimed | {"parts": [r.monthly_after or 0.0 for r in price_rendering(stack, req, pricing).resources]}
 
 
-def _summaries(head: Revision, tree: Tree, team: str, pricing: Pricing, cache: Cache | None, ctx: str | None):  # type: ignore[no-untyped-def]
-    for path in sorted(tree.files(f"{REQUESTS}/{team}")):
+def _summaries(
+    head: Revision, tree: Tree, team: str, pricing: Pricing, cache: Cache | None, ctx: str | None
+) -> Iterator[Summary]:
+    for path in tree.files(f"{REQUESTS}/{team}"):
         digest = tree.digest(path) if cache is not None and ctx is not None else None
         key = hashlib.sha256(f"{ctx}\0{path}\0{digest}".encode()).hexdigest() if digest else None
         found = cache.get(key) if cache is not None and key else None

@@ -10,13 +10,13 @@ cap, and strict UTF-8. Every problem carries a line and column.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ssops_ci.model.problems import InputError, Problem
+from ssops_ci.model.text import unsafe_character
 
 MAX_BYTES = 64 * 1024
 Path_ = tuple[str | int, ...]
@@ -182,22 +182,6 @@ def _convert(loader: Any, node: yaml.Node, loc: Path_, doc: Located, problems: l
     if isinstance(node, yaml.SequenceNode):
         return [_convert(loader, item, (*loc, i), doc, problems) for i, item in enumerate(node.value)]
     return _scalar(loader, node, doc, problems)
-
-
-# Text that renders differently from what it says: C0/C1 controls (a raw carriage return starts a new
-# line in a comment) and the bidirectional overrides and isolates of "Trojan Source" (CVE-2021-42574).
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def unsafe_character(text: str) -> str | None:
-    """The first character no text field may hold (tab and line feed are fine), described for a person."""
-    for ch in text:
-        if ch in "\t\n":
-            continue
-        if ch in _BIDI or unicodedata.category(ch) == "Cc":
-            name = unicodedata.name(ch, "control character").lower()
-            return f"U+{ord(ch):04X} ({name})"
-    return None
 
 
 def _scalar(loader: Any, node: yaml.Node, doc: Located, problems: list[Problem]) -> Any:

@@ -21,6 +21,7 @@ from ssops_ci.model.apply import ApplyRun
 from ssops_ci.model.fmt import money
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.risk import TIERS, rank
+from ssops_ci.model.text import visible
 from ssops_ci.stages.decision import next_step
 from ssops_ci.stages.redact import redact
 
@@ -35,13 +36,6 @@ SYMBOL = {  # trusted constants, not escaped
     for a, sym in {"create": "+", "update": "~", "replace": "±", "delete": "−", "no-op": " "}.items()
 }
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-# Controls and bidi overrides from forge text (titles, branch names, tool output) shown as U+FFFD:
-# a carriage return could start a line of its own, an override could reorder what a reviewer reads.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    return _INVISIBLE.sub("\ufffd", text.replace("\r\n", "\n"))
 
 
 def escape(value: Any) -> str:

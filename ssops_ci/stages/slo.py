@@ -4,6 +4,7 @@ its target, with how much of its error budget is burnt (1.0 = all of it). Pure f
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -157,6 +158,17 @@ def _audit_gaps(events: list[Event], by_pr: dict[int, PrStory]) -> tuple[list[tu
     return cases, gaps
 
 
+AGES = [(1, "under 1 hour"), (24, "1 hour to 1 day"), (168, "1 to 7 days"), (math.inf, "over 7 days")]
+
+
+def _waits_on(s: PrStory) -> list[str]:
+    if s.tier == "blocked":
+        return ["the author"]
+    if s.tier in ("medium", "high"):
+        return s.missing or s.required or ["a reviewer"]
+    return ["required checks"]
+
+
 def _queue(by_pr: dict[int, PrStory], now: dt.datetime) -> Queue:
     ages: Counter[str] = Counter()
     on: Counter[str] = Counter()
@@ -164,23 +176,9 @@ def _queue(by_pr: dict[int, PrStory], now: dt.datetime) -> Queue:
         if s.merged or not s.opened:
             continue
         hours = (now - _t(s.opened)).total_seconds() / 3600
-        ages[
-            "under 1 hour"
-            if hours < 1
-            else "1 hour to 1 day"
-            if hours < 24
-            else "1 to 7 days"
-            if hours < 168
-            else "over 7 days"
-        ] += 1
-        if s.tier == "blocked":
-            on["the author"] += 1
-        elif s.tier in ("medium", "high"):
-            on.update(s.missing or s.required or ["a reviewer"])
-        else:
-            on["required checks"] += 1
-    order = ["under 1 hour", "1 hour to 1 day", "1 to 7 days", "over 7 days"]
-    return Queue(by_age={k: ages[k] for k in order}, by_waiting_on=dict(sorted(on.items())))
+        ages[next(label for limit, label in AGES if hours < limit)] += 1
+        on.update(_waits_on(s))
+    return Queue(by_age={label: ages[label] for _, label in AGES}, by_waiting_on=dict(sorted(on.items())))
 
 
 def service(events: list[Event], goals: Objectives, now: dt.datetime, since: dt.date | None = None) -> Service:

@@ -164,18 +164,19 @@ def validate_all(
         if req.stack_id in seen:
             out.fail(Problem(path, 1, 1, f"renders to the same stack rendered/{req.stack_id} as {seen[req.stack_id]}"))
             continue
-        if (other := names.get(_cloud_key(req))) is not None:
+        if (other := names.get(cloud_key(req))) is not None:
             line, col = req.position("metadata.name")
             out.fail(Problem(path, line, col, clash_message(req, other)))
             continue
         seen[req.stack_id] = path
-        names[_cloud_key(req)] = req
+        names[cloud_key(req)] = req
         out.requests.append(req)
     return out
 
 
-def _cloud_key(req: Request) -> tuple[str, str]:
-    # cloud names are <prefix>-<team>-<name>-<environment>: the dash makes team/name pairs ambiguous
+def cloud_key(req: Request) -> tuple[str, str]:
+    """What a request's cloud names are made of: <prefix>-<team>-<name>-<environment>. The dash makes
+    team/name pairs ambiguous, so two requests with the same key would share every name."""
     return (f"{req.team}-{req.name}", req.environment)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from ssops_ci.commands.cli import cli
-from tests.conftest import GOVERNED, PROJECT, git_init, run_git
+from tests.conftest import GOVERNED, PROJECT, git_init, request_yaml, run_git
 
 
 @dataclass
@@ -106,7 +106,6 @@ def request(
     description: str = "a queue for jobs",
     extra_meta: str = "",
 ) -> str:
-    return (
-        f"apiVersion: ssops/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  team: {team}\n  environment: {env}\n"
-        f"  costCenter: CC-1042\n  description: {description}\n{extra_meta}spec: {spec}\n"
-    )
+    """A request whose `spec` is written on its own line as given (flow style, or anything hostile)."""
+    text = request_yaml(kind, name, team, env, extra_meta=extra_meta, description=description)
+    return text.replace("spec: {}\n", f"spec: {spec}\n")

@@ -290,13 +290,11 @@ class GitStore(Locking):
         out = AuditRead()
         for shard in self._shards(snapshot):
             for number, raw in enumerate((snapshot.read(f"{AUDIT}/{shard}") or b"").splitlines(), start=1):
-                try:
-                    event = json.loads(raw)
-                    if not isinstance(event, dict) or "event" not in event:
-                        raise ValueError("not an event")
-                    out.events.append(event)
-                except ValueError:
+                event = _event_or_none(raw)
+                if event is None:
                     out.problems.append(Corruption(number, -1, f"{shard}: {raw.decode('utf-8', 'replace')}"))
+                else:
+                    out.events.append(event)
         return out
 
 
