@@ -3,7 +3,8 @@ on the same stack, at 100, 1,000 and 10,000 requests (issue 17's goals: <= 1.2x 
 
 Both are separate processes measured alternately, so imports count for both as they do on a runner.
 `plan` is measured with an empty summary cache (cold: what a runner without a restored cache pays)
-and with the cache its first run left (warm). Peak memory is the plan process's maximum RSS.
+and with the cache its first run left (warm). Peak memory is the plan process's maximum RSS. Beside
+them, `render --check --base main`: the pull request's rendering check, which should not grow either.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def _repository(where: Path, n: int) -> tuple[Path, str]:
 def _measure(root: Path, stack: str) -> dict[str, Any]:
     plan = [str(BIN / "ssops-ci"), "plan", "--base", "main", "--head", "feature", "--json", "/dev/null"]
     checkov = [str(BIN / "checkov"), "-d", stack, "--framework", "terraform", "--skip-download", "--quiet"]
-    cold, warm, bare, peaks = [], [], [], []
+    check = [str(BIN / "ssops-ci"), "render", "--check", "--base", "main"]
+    cold, warm, bare, peaks, checks = [], [], [], [], []
     for _ in range(ROUNDS):
+        checks.append(_timed(check, root)[0])
         shutil.rmtree(root / ".ssops/cache", ignore_errors=True)
         seconds, peak = _timed(plan, root)
         cold.append(seconds)
@@ -71,6 +74,7 @@ def _measure(root: Path, stack: str) -> dict[str, Any]:
         "cold_over_checkov": round(med["cold"] / med["checkov"], 2),
         "warm_over_checkov": round(med["warm"] / med["checkov"], 2),
         "plan_peak_mib": round(max(p for p in peaks if p) / 1024) if any(peaks) else None,
+        "render_check_base_seconds": round(statistics.median(checks), 2),
     }
 
 
@@ -81,16 +85,20 @@ def run(sizes: tuple[int, ...] = (100, 1_000, 10_000)) -> dict[str, Any]:
         for n, (root, stack) in built.items():
             out[str(n)] = _measure(root, stack)
     small, big = str(sizes[0]), str(sizes[-1])
-    for kind in ("cold", "warm"):
-        key = f"plan_{kind}_seconds"
-        out[f"{kind}_growth_{small}_to_{big}"] = round(out[big][key] / out[small][key] - 1, 3)
-    table = ["| requests | plan cold (s) | plan warm (s) | checkov CLI (s) | cold/checkov | warm/checkov | peak MiB |"]
-    table.append("|---|---|---|---|---|---|---|")
+    for key in ("plan_cold_seconds", "plan_warm_seconds", "render_check_base_seconds"):
+        name = key.removesuffix("_seconds").removeprefix("plan_")
+        out[f"{name}_growth_{small}_to_{big}"] = round(out[big][key] / out[small][key] - 1, 3)
+    table = [
+        "| requests | plan cold (s) | plan warm (s) | checkov CLI (s) | cold/checkov | warm/checkov | peak MiB "
+        "| render --check --base (s) |"
+    ]
+    table.append("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         r = out[str(n)]
         table.append(
             f"| {n:,} | {r['plan_cold_seconds']} | {r['plan_warm_seconds']} | {r['checkov_cli_seconds']} | "
-            f"{r['cold_over_checkov']} | {r['warm_over_checkov']} | {r['plan_peak_mib']} |"
+            f"{r['cold_over_checkov']} | {r['warm_over_checkov']} | {r['plan_peak_mib']} "
+            f"| {r['render_check_base_seconds']} |"
         )
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)

@@ -84,4 +84,4 @@ def render_quietly(root: Path) -> None:
     tree = WorkTree(root)
     result = render_requests(tree, open_workspace(tree, str(root)))
     assert not result.problems, result.problems[:3]
-    write_rendered(tree.root, result.stacks, result.mismatches)
+    write_rendered(tree.root, result.files, result.mismatches)

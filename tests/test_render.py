@@ -244,6 +244,32 @@ def test_template_errors_name_the_template(make_repo: Callable[..., Path], templ
     assert expected in problem
 
 
+def test_each_render_sees_its_own_values(make_repo: Callable[..., Path]) -> None:
+    """Constant expressions are not folded into the compiled template: the second stack is not the first's."""
+    template = 'resource "null_resource" "this" {\n  triggers = { fixed = {{ "k" }}, mode = {{ spec.mode }} }\n}\n'
+    renderer, req = toy_repo(make_repo, template, "  mode: safe\n")
+    other = req.model_copy(update={"spec": {**req.spec, "mode": "other"}})
+    for wanted in ("safe", "other", "safe"):
+        stack = renderer.render(req if wanted == "safe" else other)
+        assert stack.resources[0].attrs == {"triggers": {"fixed": "k", "mode": wanted}}
+        assert f'mode = "{wanted}"' in stack.files["main.tf"]
+
+
+def test_the_placeholder_spelling_is_reserved(make_repo: Callable[..., Path]) -> None:
+    [problem] = render_problems(make_repo, 'resource "null_resource" "this" {\n  triggers = { a = "__ssops_0__" }\n}\n')
+    assert "the template writes a string of the form __ssops_N__, which ssops-ci reserves" in problem
+
+
+def test_two_blocks_with_one_address_are_refused(make_repo: Callable[..., Path]) -> None:
+    template = 'resource "null_resource" "safe" {}\nresource "null_resource" {{ spec.mode }} {}\n'
+    renderer, req = toy_repo(make_repo, template, "  mode: other\n")
+    assert [r.address for r in renderer.render(req).resources] == ["null_resource.safe", "null_resource.other"]
+    clash = req.model_copy(update={"spec": {**req.spec, "mode": "safe"}})
+    with pytest.raises(InputError) as e:
+        renderer.render(clash)
+    assert "two blocks get the same address" in str(e.value.problems[0])
+
+
 def test_name_too_long_for_the_cloud(make_repo: Callable[..., Path]) -> None:
     name = "a-very-long-cache-name-x1"
     root = make_repo({f"requests/payments/{name}.yaml": request_yaml(kind="RedisCache", name=name)})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import git
@@ -16,6 +17,11 @@ from ssops_ci.ops import wiring
 def _report(root: Path, *, cache: bool) -> str:
     services = wiring.services(GitRepository(git.Repo(root)), cache=cache)
     return evaluate(services, "main", "feature").report.model_dump_json(indent=1)
+
+
+def _entries(root: Path) -> sqlite3.Connection:
+    [db] = (root / ".ssops/cache").glob("*.sqlite3")
+    return sqlite3.connect(db)
 
 
 def _pull_request(root: Path, edits: dict[str, tuple[str, str]], message: str) -> None:
@@ -39,7 +45,7 @@ def test_the_cache_changes_no_figure_cold_warm_or_after_an_edit(tmp_path: Path) 
     uncached = _report(root, cache=False)
     assert not cache.exists()
     cold = _report(root, cache=True)
-    entries = len(list(cache.rglob("*.json")))
+    entries = _entries(root).execute("SELECT count(*) FROM entries").fetchone()[0]
     warm = _report(root, cache=True)
     assert uncached == cold == warm
     assert entries >= 50  # one per request of the team whose total moved
@@ -56,6 +62,12 @@ def test_damaged_cache_entries_are_computed_again(tmp_path: Path) -> None:
     _pull_request(root, {paths[0]: ("generated request", "edited request")}, "edit")
     expected = _report(root, cache=False)
     _report(root, cache=True)
-    for entry in (root / ".ssops/cache").rglob("*.json"):
-        entry.write_text('{"parts": [1e9]' if entry.name < "8" else "[]")  # truncated, or not an object
+    with _entries(root) as db:  # truncated, or not an object
+        db.execute("""UPDATE entries SET value = CASE WHEN key < '8' THEN '{"parts": [1e9]' ELSE '[]' END""")
+    assert _report(root, cache=True) == expected
+    # a cache file that is no database at all: the run goes on without a cache
+    [path] = (root / ".ssops/cache").glob("*.sqlite3")
+    for extra in path.parent.glob(path.name + "-*"):
+        extra.unlink()
+    path.write_bytes(b"this is not a database" * 100)
     assert _report(root, cache=True) == expected

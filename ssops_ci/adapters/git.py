@@ -134,6 +134,11 @@ class GitRepository:
             raise
         return sorted(line.split(":", 1)[1] for line in out.splitlines() if ":" in line)
 
+    def uncommitted(self, prefixes: list[str]) -> list[str]:
+        """Paths under `prefixes` whose working copy differs from HEAD (untracked files included)."""
+        out = self.git.git.status("--porcelain", "--untracked-files=all", "--", *prefixes)
+        return sorted(line[3:] for line in out.splitlines() if len(line) > 3)
+
     def parents(self, sha: str) -> list[str]:
         return [p.hexsha for p in self._commit(sha).parents]
 

@@ -2,36 +2,65 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from ssops_ci.model.layout import LINK_REFUSED, RENDERED
 from ssops_ci.model.problems import InputError, Problem
-from ssops_ci.model.stack import Mismatch, Stack
-from ssops_ci.stages.rendered import expected_files
+from ssops_ci.model.stack import Mismatch
 
 
 class WorkTree:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.label = "working tree"
+        self._plain_dirs: set[str] = set()  # folders already seen to be real folders, not links
+
+    # os.path rather than pathlib below: building Path objects cost more than the reads themselves
+    # when `render` reads 20,000 files.
+    def _linked(self, path: str) -> bool:
+        """Is the file, or any folder between it and the root, a symbolic link?"""
+        parts = path.split("/")
+        for i in range(len(parts), 0, -1):
+            sub = "/".join(parts[:i])
+            if i < len(parts) and sub in self._plain_dirs:
+                return False
+            if os.path.islink(os.path.join(self.root, sub)):  # noqa: PTH114, PTH118
+                return True
+            if i < len(parts):
+                self._plain_dirs.add(sub)
+        return False
 
     def read(self, path: str) -> bytes | None:
-        p = self.root / path
-        if any(q.is_symlink() for q in (p, *p.parents) if q.is_relative_to(self.root) and q != self.root):
+        if path.startswith("/") or ".." in path.split("/") or self._linked(path):
             raise InputError([Problem(path, 1, 1, LINK_REFUSED)])
-        return p.read_bytes() if p.is_file() else None
+        try:
+            with open(os.path.join(self.root, path), "rb") as f:  # noqa: PTH118
+                return f.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
 
     def digest(self, path: str) -> str | None:
         return None  # files being edited: never cached
 
     def files(self, prefix: str) -> Iterator[str]:
-        base = self.root / prefix
-        if not base.is_dir():
-            return iter(())
-        # links are listed (and refused when read), never followed: rglob does not descend into them
-        found = (p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file() or p.is_symlink())
+        found: list[str] = []
+        _walk(os.path.join(self.root, prefix), prefix.rstrip("/"), found)  # noqa: PTH118
         return iter(sorted(found))
+
+
+def _walk(folder: str, rel: str, found: list[str]) -> None:
+    """Regular files and links under `folder`; links are listed (and refused when read), never followed."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for e in entries:
+        if e.is_symlink() or e.is_file(follow_symlinks=False):
+            found.append(f"{rel}/{e.name}")
+        elif e.is_dir(follow_symlinks=False):
+            _walk(e.path, f"{rel}/{e.name}", found)
 
 
 def _remove(root: Path, target: Path) -> None:
@@ -42,9 +71,9 @@ def _remove(root: Path, target: Path) -> None:
         parent.rmdir()
 
 
-def write_rendered(root: Path, stacks: list[Stack], mismatches: list[Mismatch]) -> None:
-    """Make every mismatched file under rendered/ what rendering gives (atomically, file by file)."""
-    expected = expected_files(stacks)
+def write_rendered(root: Path, expected: dict[str, str], mismatches: list[Mismatch]) -> None:
+    """Make every mismatched file under rendered/ what rendering gives (`expected`: path -> text),
+    atomically, file by file."""
     for m in mismatches:
         target = root / m.path
         if m.state in ("unexpected", "orphaned"):

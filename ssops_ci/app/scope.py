@@ -60,6 +60,18 @@ def scope(repo: Repository, base_ref: str, head_ref: str) -> Scope:
     return Scope(found, base, head, MergedRequests(base.tree, head.tree, changed))
 
 
+def rendered_changes(repo: Repository, base_ref: str, head_ref: str) -> tuple[int, list[str]]:
+    """`render --check` for what a branch changes: (stacks checked, every problem and out-of-date file).
+    Stacks the diff does not reach render as they did at the base, which was checked when it merged."""
+    s = scope(repo, base_ref, head_ref)
+    out: list[str] = []
+    for t in s.affected.touched.values():
+        head_path = first_existing(s.head.tree, [t.head_path, *request_candidates(t.id)])
+        after = side(s.head, head_path, "head")
+        out += [after.error] if after.error else rendered_drift(s.head.tree, t.id, after.stack)
+    return len(s.affected.touched), out
+
+
 def prepare(t: Touched, s: Scope) -> Prepared:
     """One touched stack's two sides, rendered, and its drift; ready for the engine."""
     own = request_candidates(t.id)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ssops_ci.app.memo import ParsedRequests, RenderedFiles
 from ssops_ci.app.revision import exists, request_files
 from ssops_ci.config import pricing, setup
 from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.setup import Setup
 from ssops_ci.model.layout import POLICIES, RENDERED, TEAMS, TEMPLATES, stack_id_of_request
 from ssops_ci.model.problems import InputError, Problem, SsopsError
-from ssops_ci.model.stack import Mismatch, Stack
-from ssops_ci.ports import Tree
+from ssops_ci.model.stack import Mismatch
+from ssops_ci.ports import Cache, Tree
 from ssops_ci.stages import rendered, validate
 from ssops_ci.stages.cost import Pricing, price_rendering
 from ssops_ci.stages.render import Renderer, name_problem, slug
@@ -25,10 +26,12 @@ def open_workspace(tree: Tree, where: str) -> Setup:
     return setup.load(tree)
 
 
-def validate_requests(tree: Tree, s: Setup, paths: list[str] | None = None) -> validate.Validated:
+def validate_requests(
+    tree: Tree, s: Setup, paths: list[str] | None = None, cache: Cache | None = None
+) -> validate.Validated:
     """Every request, or the named ones, as rendering will judge them: names too long for the cloud are
     refused here, not at render or apply time."""
-    found = _validated(tree, s, paths)
+    found = _validated(tree, s, paths, ParsedRequests(cache) if cache is not None else None)
     for req in list(found.requests):
         kind = s.catalog.get(req.kind)
         if kind is not None and (problem := name_problem(req, kind, slug(s.platform, req))):
@@ -37,10 +40,10 @@ def validate_requests(tree: Tree, s: Setup, paths: list[str] | None = None) -> v
     return found
 
 
-def _validated(tree: Tree, s: Setup, paths: list[str] | None) -> validate.Validated:
+def _validated(tree: Tree, s: Setup, paths: list[str] | None, parse: validate.Parser | None) -> validate.Validated:
     """Every request, or the named ones checked against the requests whose cloud names they could share."""
     if paths is None:
-        return validate.validate_all(request_files(tree), s.catalog, s.teams)
+        return validate.validate_all(request_files(tree), s.catalog, s.teams, parse)
     twins = [
         twin
         for p in paths
@@ -49,7 +52,7 @@ def _validated(tree: Tree, s: Setup, paths: list[str] | None) -> validate.Valida
         if twin not in paths and exists(tree, twin)
     ]
     # the named files come last, so a clash is reported on them rather than on the file already there
-    found = validate.validate_all(request_files(tree, twins + paths), s.catalog, s.teams)
+    found = validate.validate_all(request_files(tree, twins + paths), s.catalog, s.teams, parse)
     chosen = set(paths)
     return validate.Validated(
         requests=[r for r in found.requests if r.path in chosen],
@@ -60,24 +63,31 @@ def _validated(tree: Tree, s: Setup, paths: list[str] | None) -> validate.Valida
 
 @dataclass
 class Rendered:
-    stacks: list[Stack]
+    files: dict[str, str]  # every file rendered/ should hold: path -> text
+    count: int  # stacks
     problems: list[Problem]
-    mismatches: list[Mismatch]  # files under rendered/ that are not what the stacks render to
+    mismatches: list[Mismatch]  # files under rendered/ that are not what the requests render to
 
 
-def render_requests(tree: Tree, s: Setup) -> Rendered:
-    valid = validate_requests(tree, s)
-    renderer = Renderer(s.catalog, s.platform)
-    stacks, problems = [], list(valid.problems)
+def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendered:
+    """What rendered/ should hold and how it differs; with a cache, unchanged requests are not rendered."""
+    valid = validate_requests(tree, s, cache=cache)
+    files = RenderedFiles(Renderer(s.catalog, s.platform), cache)
+    expected: dict[str, str] = {}
+    dirs: set[str] = set()
+    problems = list(valid.problems)
     for req in valid.requests:
         try:
-            stacks.append(renderer.render(req))
+            found = files.of(req)
         except InputError as e:
             problems.extend(e.problems)
+            continue
+        dirs.add(req.rendered_dir)
+        expected.update({f"{req.rendered_dir}/{name}": text for name, text in found.items()})
     if problems:
-        return Rendered(stacks, problems, [])
+        return Rendered(expected, len(dirs), problems, [])
     actual = {p: tree.read(p) or b"" for p in tree.files(RENDERED)}
-    return Rendered(stacks, [], rendered.compare(actual, stacks))
+    return Rendered(expected, len(dirs), [], rendered.compare_files(actual, expected, dirs))
 
 
 def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None) -> dict[str, Any]:

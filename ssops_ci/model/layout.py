@@ -45,7 +45,10 @@ def is_request_file(path: str) -> bool:
 
 def stack_of_rendered(path: str) -> str | None:
     """`rendered/<team>/<name>/<file>` -> `team/name`."""
-    parts = PurePosixPath(path).parts
+    if path.startswith("/"):
+        return None
+    # the parts PurePosixPath would give, without its cost (this runs for every file under rendered/)
+    parts = [p for p in path.split("/") if p and p != "."]
     return f"{parts[1]}/{parts[2]}" if len(parts) >= 4 and parts[0] == RENDERED else None
 
 

@@ -97,7 +97,7 @@ def _render(root: Path) -> None:
     result = render_requests(tree, open_workspace(tree, str(root)))
     if result.problems:
         raise SsopsError("the demo requests did not render:\n" + "\n".join(map(str, result.problems)))
-    write_rendered(tree.root, result.stacks, result.mismatches)
+    write_rendered(tree.root, result.files, result.mismatches)
 
 
 def _summary(body: str) -> str:

@@ -75,21 +75,28 @@ def refused(blocks: dict[str, Any], stack_dir: str, allowed_providers: list[str]
     return out + _provider_refusals(blocks, allowed_providers)
 
 
-def resources(blocks: dict[str, Any], body: str, path: str, header_lines: int) -> list[Resource]:
+def resources(
+    blocks: dict[str, Any], attributes: list[dict[str, Any]], body: str, path: str, header_lines: int
+) -> list[Resource] | None:
+    """The resources of a parsed file, given each block's normalised attributes in `iter_blocks` order;
+    None when two blocks ended up with one address (Terraform refuses that)."""
     lines: dict[tuple[str, str, str], int] = {}
+    line, at = 1 + header_lines, 0
     for m in _BLOCK_HEAD.finditer(body):
-        lines[(m.group(1), m.group(2), m.group(3) or m.group(2))] = body.count("\n", 0, m.start()) + 1 + header_lines
-    out = []
-    for mode, prefix in (("resource", ""), ("data", "data.")):
-        for rtype, name, raw in iter_blocks(blocks, mode):
-            out.append(
-                Resource(
-                    address=f"{prefix}{rtype}.{name}",
-                    type=rtype,
-                    mode="managed" if mode == "resource" else "data",
-                    file=path,
-                    line=lines.get((mode, rtype, name), 1),
-                    attrs=normalise(raw),
-                )
-            )
-    return out
+        line, at = line + body.count("\n", at, m.start()), m.start()
+        lines[(m.group(1), m.group(2), m.group(3) or m.group(2))] = line
+    heads = [(mode, rtype, name) for mode in ("resource", "data") for rtype, name, _ in iter_blocks(blocks, mode)]
+    if len(heads) != len(attributes) or len(set(heads)) != len(heads):
+        return None
+    # Built without validation: every field comes from the parser's output, already in shape.
+    return [
+        Resource.model_construct(
+            address=f"{'data.' if mode == 'data' else ''}{rtype}.{name}",
+            type=rtype,
+            mode="managed" if mode == "resource" else "data",
+            file=path,
+            line=lines.get((mode, rtype, name), 1),
+            attrs=attrs,
+        )
+        for (mode, rtype, name), attrs in zip(heads, attributes, strict=True)
+    ]

@@ -1,12 +1,12 @@
 """Rendering: a validated Request plus its catalog kind -> a Stack of Terraform files.
 
-Two renders per stack. The real one writes HCL where every request value went
-through `hcl.literal`. The skeleton one takes the same control flow but emits a
-numbered placeholder string for each value; since values can only ever be single
-literals, the skeleton has exactly the block structure of the real output. We
-parse each distinct skeleton once with the HCL parser checkov ships, refuse
-forbidden constructs on it, and fill the placeholders back in to get the
-resources without parsing every stack.
+One Jinja render per file, the skeleton: every value a template emits (each went through
+`hcl.literal`) is written as a numbered placeholder string and its literal kept aside.
+Since values can only ever be single literals, the skeleton has exactly the block
+structure of the real output, and putting the literals back in their places gives the
+real text. Each distinct skeleton is parsed once with the HCL parser checkov ships and
+compiled (see shapes) into functions that fill in a stack's values, so the resources of
+every stack are known without parsing it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hcl2.api import loads as parse_hcl
-from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, Undefined
+from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, TemplateSyntaxError, Undefined, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.loaders import BaseLoader
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -32,15 +32,14 @@ from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Resource, Stack
 from ssops_ci.stages import hcl
-from ssops_ci.stages.blocks import normalise, refused, resources
+from ssops_ci.stages.blocks import refused, resources
+from ssops_ci.stages.shapes import Shape, compile_shape
 
 GENERATOR = "ssops-ci"
 CHECKSUM_RE = re.compile(r"^# checksum: sha256:([0-9a-f]{64})\n", re.M)
-_PLACEHOLDER = re.compile(r"__ssops_(\d+)__")
-# Inside an expression the parser shows a placeholder quoted either way ("x" or, within
-# jsonencode/maps, 'x'); the whole quoted token stands for the value.
-_QUOTED_PLACEHOLDER = re.compile(r"""(["']?)__ssops_(\d+)__\1""")
-_values: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("ssops_render_values")
+_EMITTED = re.compile(r'"__ssops_(\d+)__"')
+# What the skeleton render emitted so far: the value behind each placeholder and its literal.
+_emitted: contextvars.ContextVar[tuple[list[Any], list[str]]] = contextvars.ContextVar("ssops_render_values")
 HEADER_LINES = 4
 
 
@@ -85,13 +84,25 @@ def _real_finalize(value: Any) -> str:
     return hcl.literal(value)
 
 
-def _skeleton_finalize(value: Any) -> str:
-    _real_finalize(value)  # same validation as the real render
+# Taking the eval context keeps Jinja from folding `{{ constant }}` at compile time: every render
+# must see each of its own values.
+@pass_eval_context
+def _skeleton_finalize(_: Any, value: Any) -> str:
+    text = _real_finalize(value)
     if isinstance(value, hcl.Raw) and value.inline_value is None:
-        return value.text
-    values = _values.get()
+        return text  # an identifier: structure, not a value
+    values, texts = _emitted.get()
     values.append(value.inline_value if isinstance(value, hcl.Raw) else value)
+    texts.append(text)
     return f'"__ssops_{len(values) - 1}__"'
+
+
+def _real_text(skeleton: str, texts: list[str]) -> str | None:
+    """The skeleton with each placeholder back to its literal; None if the template wrote one itself."""
+    found = [int(m.group(1)) for m in _EMITTED.finditer(skeleton)]
+    if found != list(range(len(texts))):
+        return None
+    return _EMITTED.sub(lambda m: texts[int(m.group(1))], skeleton)
 
 
 def _environment(sources: dict[str, str], finalize: Any) -> ImmutableSandboxedEnvironment:
@@ -110,9 +121,9 @@ def _environment(sources: dict[str, str], finalize: Any) -> ImmutableSandboxedEn
 
 @dataclass
 class _Shape:
-    """One parsed skeleton file: normalised blocks with placeholders, or why it is refused."""
+    """One parsed skeleton file compiled, or why it is refused."""
 
-    blocks: dict[str, Any]
+    compiled: Shape | None
     error: str | None = None
 
 
@@ -139,10 +150,22 @@ class Renderer:
         sources = dict(self.catalog.shared)
         for kind in self.catalog.kinds.values():
             sources.update(kind.sources)
-        self._real = _environment(sources, _real_finalize)
         self._skel = _environment(sources, _skeleton_finalize)
         if self.allowed_providers is None:
             self.allowed_providers = self.platform.allowed_providers
+
+    def fingerprint(self) -> str:
+        """A digest of everything besides the request that rendering reads (the code aside)."""
+        h = hashlib.sha256()
+        for name, source in sorted(self.catalog.shared.items()):
+            h.update(f"{name}\0{source}\0".encode())
+        for kind_name, kind in sorted(self.catalog.kinds.items()):
+            h.update(f"{kind_name}\0{kind.spec.model_dump_json()}\0".encode())
+            for name, source in sorted(kind.sources.items()):
+                h.update(f"{name}\0{source}\0".encode())
+        h.update(self.platform.model_dump_json().encode())
+        h.update(repr(self.allowed_providers).encode())
+        return h.hexdigest()
 
     def context(self, req: Request, kind: Kind) -> dict[str, Any]:
         env = self.platform.environments[req.environment]  # type: ignore[index]
@@ -204,46 +227,50 @@ class Renderer:
         )
 
     def _file(self, req: Request, kind: Kind, name: str, ctx: dict[str, Any]) -> _File:
-        """One template rendered for real and as a skeleton, its structure checked."""
+        """One template rendered as a skeleton, its structure checked, its literals put back."""
         out_name = posixpath.basename(name).removesuffix(".j2")
         template_path = f"{TEMPLATES}/{name}"
+        values: list[Any] = []
+        texts: list[str] = []
+        token = _emitted.set((values, texts))
         try:
-            body = self._real.get_template(name).render(ctx)
-            values: list[Any] = []
-            token = _values.set(values)
-            try:
-                skeleton = self._skel.get_template(name).render(ctx)
-            finally:
-                _values.reset(token)
+            skeleton = self._skel.get_template(name).render(ctx)
         except (TemplateError, SecurityError, TypeError, ValueError) as e:
             raise InputError([_template_problem(e, template_path, req.path)]) from None
+        finally:
+            _emitted.reset(token)
+        body = _real_text(skeleton, texts)
         shape = self._shape(skeleton)
-        if shape.error:
-            raise InputError([Problem(template_path, 1, 1, f"rendering {req.path}: {shape.error}")])
-        blocks = _fill(shape.blocks, values)
+        if body is None or shape.compiled is None:
+            why = shape.error or "the template writes a string of the form __ssops_N__, which ssops-ci reserves"
+            raise InputError([Problem(template_path, 1, 1, f"rendering {req.path}: {why}")])
+        blocks = shape.compiled.raw(values)
         refusal = refused(blocks, req.rendered_dir, self.allowed_providers or [])
         if refusal:
             raise InputError([Problem(template_path, 1, 1, f"rendering {req.path}: {r}") for r in refusal])
         body = body.rstrip("\n") + "\n"
-        locals_: dict[str, Any] = {}
-        for group in blocks.get("locals", []):
-            locals_.update(normalise(group))
+        attributes = shape.compiled.attributes(values)
+        found = resources(blocks, attributes, body, f"{req.rendered_dir}/{out_name}", HEADER_LINES)
+        if found is None:
+            message = f"rendering {req.path}: two blocks get the same address from the request's values"
+            raise InputError([Problem(template_path, 1, 1, message)])
         return _File(
             name=out_name,
             text=header(req, kind, body) + body,
-            resources=resources(blocks, body, f"{req.rendered_dir}/{out_name}", HEADER_LINES),
-            locals=locals_,
+            resources=found,
+            locals=shape.compiled.locals(values),
         )
 
     def _shape(self, skeleton: str) -> _Shape:
-        key = hashlib.sha256(skeleton.encode()).hexdigest()
-        shape = self._shapes.get(key)
+        shape = self._shapes.get(skeleton)
         if shape is None:
             try:
-                shape = _Shape(blocks=parse_hcl(skeleton))
+                parsed = parse_hcl(skeleton)
             except Exception as e:  # lark raises many unrelated types; all mean "not valid HCL"
-                shape = _Shape(blocks={}, error=f"the template produced invalid HCL: {str(e).splitlines()[0]}")
-            self._shapes[key] = shape
+                shape = _Shape(compiled=None, error=f"the template produced invalid HCL: {str(e).splitlines()[0]}")
+            else:
+                shape = _Shape(compiled=compile_shape(parsed))
+            self._shapes[skeleton] = shape
         return shape
 
 
@@ -280,19 +307,3 @@ def _template_problem(e: Exception, template_path: str, request_path: str) -> Pr
                 template_path, line = frame.filename, frame.lineno
                 break
     return Problem(template_path, line, 1, f"rendering {request_path}: {type(e).__name__}: {e}")
-
-
-def _fill(value: Any, values: list[Any]) -> Any:
-    if isinstance(value, str):
-        m = _PLACEHOLDER.fullmatch(value)
-        if m:
-            return values[int(m.group(1))]
-        if "__ssops_" in value:
-            return _QUOTED_PLACEHOLDER.sub(lambda m: hcl.literal(values[int(m.group(2))]), value)
-        return value
-    if isinstance(value, dict):
-        # Block labels can come from values too (`resource "x" {{ name }}`).
-        return {(str(_fill(k, values)) if "__ssops_" in k else k): _fill(v, values) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_fill(v, values) for v in value]
-    return value

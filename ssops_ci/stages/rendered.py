@@ -30,7 +30,13 @@ def _in_scope(stack_id: str | None, only: set[str] | None) -> bool:
 def compare(actual: Mapping[str, bytes], stacks: list[Stack], only: set[str] | None = None) -> list[Mismatch]:
     """Every file that differs between the committed files under rendered/ (`actual`) and what `stacks`
     render to; with `only`, just the files of those stack ids."""
-    expected = expected_files(stacks)
+    return compare_files(actual, expected_files(stacks), {s.dir for s in stacks}, only)
+
+
+def compare_files(
+    actual: Mapping[str, bytes], expected: Mapping[str, str], owners: set[str], only: set[str] | None = None
+) -> list[Mismatch]:
+    """`compare` given the expected files (path -> text) and the stack folders they belong to."""
     out: list[Mismatch] = []
     for path, text in expected.items():
         stack_id = stack_of_rendered(path) or ""
@@ -40,7 +46,6 @@ def compare(actual: Mapping[str, bytes], stacks: list[Stack], only: set[str] | N
         state = "missing" if data is None else classify(data.decode("utf-8", "replace"), text)
         if state:
             out.append(Mismatch(path=path, state=state, stack=stack_id))
-    owners = {s.dir for s in stacks}
     for path in actual:
         owner = stack_of_rendered(path)
         if path in expected or owner is None or not _in_scope(owner, only):
