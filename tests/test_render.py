@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import hashlib
 import unicodedata
 from collections.abc import Callable
@@ -11,6 +12,7 @@ import yaml
 
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.revision import request_files
+from ssops_ci.app.workspace import validate_requests
 from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.problems import InputError
 from ssops_ci.model.request import Request
@@ -270,17 +272,82 @@ def test_two_blocks_with_one_address_are_refused(make_repo: Callable[..., Path])
     assert "two blocks get the same address" in str(e.value.problems[0])
 
 
-def test_name_too_long_for_the_cloud(make_repo: Callable[..., Path]) -> None:
-    name = "a-very-long-cache-name-x1"
-    root = make_repo({f"requests/payments/{name}.yaml": request_yaml(kind="RedisCache", name=name)})
-    tree = WorkTree(root)
+LONG_TEAM = "payments-reconciliation"  # 23 characters
+
+
+def _long_team_repo(make_repo: Callable[..., Path], path: str, body: str) -> WorkTree:
+    root = make_repo({path: body})
+    teams = yaml.safe_load((root / "policies/teams.yaml").read_text())
+    teams["teams"][LONG_TEAM] = {**copy.deepcopy(teams["teams"]["payments"]), "github_team": f"acme/{LONG_TEAM}"}
+    (root / "policies/teams.yaml").write_text(yaml.safe_dump(teams, sort_keys=False))
+    return WorkTree(root)
+
+
+@pytest.mark.parametrize(
+    ("kind", "team", "name", "env", "spec", "expected"),
+    [
+        (
+            "RedisCache",
+            "payments",
+            "a-very-long-cache-name-x1",
+            "dev",
+            "",
+            "aws_elasticache_replication_group.this would get the replication_group_id "
+            "'acme-payments-a-very-long-cache-name-x1-dev' (43 characters) but AWS allows 40; shorten the name by 3",
+        ),
+        (  # the database itself fits in 63; its monitoring role's name does not fit in IAM's 64
+            "PostgresDatabase",
+            "payments",
+            "orders-ledger-history-archive-db-x1",
+            "dev",
+            "",
+            "aws_iam_role.monitoring would get the name 'acme-payments-orders-ledger-history-archive-db-x1-dev-rds-"
+            "monitoring' (68 characters) but AWS allows 64; shorten the name by 4",
+        ),
+        (  # the suffixes of a FIFO dead-letter queue count too
+            "Queue",
+            LONG_TEAM,
+            "settlement-events-from-card-network-x1",
+            "staging",
+            "  fifo: true\n",
+            "aws_sqs_queue.dlq would get the name 'acme-payments-reconciliation-settlement-events-from-card-network-x1-"
+            "staging-dlq.fifo' (84 characters) but AWS allows 80; shorten the name by 4",
+        ),
+    ],
+)
+def test_a_name_too_long_for_the_cloud_points_at_the_request(
+    make_repo: Callable[..., Path], kind: str, team: str, name: str, env: str, spec: str, expected: str
+) -> None:
+    path = f"requests/{team}/{name}.yaml"
+    tree = _long_team_repo(make_repo, path, request_yaml(kind=kind, team=team, name=name, env=env, spec=spec))
     g = load_setup(tree)
     [req] = validate.validate_all(request_files(tree), g.catalog, g.teams).requests
     with pytest.raises(InputError) as e:
         Renderer(g.catalog, g.platform).render(req)
-    assert [str(p) for p in e.value.problems] == [
-        f"requests/payments/{name}.yaml:4:9: metadata.name: the RedisCache would be named "
-        "'acme-payments-a-very-long-cache-name-x1-dev' (43 characters) but AWS allows 40; shorten the name by 3"
+    [problem] = [str(p) for p in e.value.problems]
+    assert problem.startswith(f"{path}:4:9: metadata.name: {expected} (see https://docs.aws.amazon.com/")
+    # `validate` says the same, before anything is rendered to disk
+    [again] = [str(p) for p in validate_requests(tree, g).problems]
+    assert again == problem
+
+
+def test_a_name_the_check_cannot_work_out_is_the_templates_problem(make_repo: Callable[..., Path]) -> None:
+    decl = TOY_DECL.replace(
+        "    force_new: [triggers]\n",
+        "    force_new: [triggers]\n    names:\n      id:\n"
+        "        max_length: 10\n        rule: anything\n        source: https://docs.aws.amazon.com/x\n",
+    )
+    root = make_repo(
+        {
+            "templates/toy/template.yaml": decl,
+            "templates/toy/main.tf.j2": 'resource "null_resource" "this" {\n  id = upper(local.name)\n}\n',
+            "requests/payments/toy.yaml": request_yaml(kind="Toy", name="toy"),
+        }
+    )
+    problems = [str(p) for p in validate_requests(WorkTree(root), load_setup(WorkTree(root))).problems]
+    assert problems == [
+        "templates/toy/template.yaml:1:1: rendering requests/payments/toy.yaml: cannot tell the name of "
+        "null_resource.this.id = '${upper(local.name)}'"
     ]
 
 

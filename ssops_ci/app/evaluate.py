@@ -26,7 +26,7 @@ from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Author
 from ssops_ci.ports import Cache, Clock, Engine, Repository, Scanner
-from ssops_ci.stages import budgets, cost, decision, findings, risk, validate
+from ssops_ci.stages import budgets, cost, decision, findings, risk, schema, validate
 from ssops_ci.stages.findings import Evidence
 from ssops_ci.stages.plan import located
 
@@ -42,6 +42,7 @@ class Services:
     scanner: Callable[[Policies, Catalog], Scanner]
     clock: Clock
     cache: Cache | None = None  # per-request summaries for team totals; None: compute everything
+    schemas: schema.Schemas | None = None  # provider schemas the renderings are checked against; None: not
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,12 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     assert base.setup is not None
     stacks = [p.after.stack for p in planned.prepared.values() if p.after.stack is not None]
     scan = services.scanner(policies, base.setup.catalog).scan(stacks)
+    if services.schemas is not None:
+        # the head's templates wrote these stacks: their lines are the ones to fix
+        catalog = planned.scope.head.setup.catalog if planned.scope.head.setup else base.setup.catalog
+        for stack in stacks:
+            if found := schema.findings(stack, services.schemas, catalog):
+                scan.findings.setdefault(stack.id, []).extend(found)
     return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
 
 

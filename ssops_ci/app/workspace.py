@@ -16,7 +16,7 @@ from ssops_ci.model.stack import Mismatch
 from ssops_ci.ports import Cache, Tree
 from ssops_ci.stages import rendered, validate
 from ssops_ci.stages.cost import Pricing, price_rendering
-from ssops_ci.stages.render import Renderer, name_problem, slug
+from ssops_ci.stages.render import Renderer
 
 
 def open_workspace(tree: Tree, where: str) -> Setup:
@@ -27,16 +27,28 @@ def open_workspace(tree: Tree, where: str) -> Setup:
 
 
 def validate_requests(
-    tree: Tree, s: Setup, paths: list[str] | None = None, cache: Cache | None = None
+    tree: Tree,
+    s: Setup,
+    paths: list[str] | None = None,
+    cache: Cache | None = None,
+    rendered: dict[str, dict[str, str]] | None = None,
 ) -> validate.Validated:
-    """Every request, or the named ones, as rendering will judge them: names too long for the cloud are
-    refused here, not at render or apply time."""
+    """Every request, or the named ones, as rendering will judge them: each is rendered, so a cloud name
+    AWS would refuse (too long, wrong characters) is reported here, not at apply time. `rendered`, if
+    given, receives each valid request's files (path -> file name -> text)."""
     found = _validated(tree, s, paths, ParsedRequests(cache) if cache is not None else None)
-    for req in list(found.requests):
-        kind = s.catalog.get(req.kind)
-        if kind is not None and (problem := name_problem(req, kind, slug(s.platform, req))):
-            found.fail(problem)
-            found.requests.remove(req)
+    files = RenderedFiles(Renderer(s.catalog, s.platform), cache)
+    refused: set[str] = set()
+    for req in found.requests:
+        try:
+            done = files.of(req)
+            if rendered is not None:
+                rendered[req.path] = done
+        except InputError as e:
+            refused.add(req.path)
+            for problem in e.problems:
+                found.fail(problem)
+    found.requests = [r for r in found.requests if r.path not in refused]
     return found
 
 
@@ -71,19 +83,14 @@ class Rendered:
 
 def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendered:
     """What rendered/ should hold and how it differs; with a cache, unchanged requests are not rendered."""
-    valid = validate_requests(tree, s, cache=cache)
-    files = RenderedFiles(Renderer(s.catalog, s.platform), cache)
+    files: dict[str, dict[str, str]] = {}
+    valid = validate_requests(tree, s, cache=cache, rendered=files)
     expected: dict[str, str] = {}
     dirs: set[str] = set()
     problems = list(valid.problems)
     for req in valid.requests:
-        try:
-            found = files.of(req)
-        except InputError as e:
-            problems.extend(e.problems)
-            continue
         dirs.add(req.rendered_dir)
-        expected.update({f"{req.rendered_dir}/{name}": text for name, text in found.items()})
+        expected.update({f"{req.rendered_dir}/{name}": text for name, text in files[req.path].items()})
     if problems:
         return Rendered(expected, len(dirs), problems, [])
     actual = {p: tree.read(p) or b"" for p in tree.files(RENDERED)}

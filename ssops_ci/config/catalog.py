@@ -97,8 +97,6 @@ class TemplateFile(BaseModel):
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     description: str = Field(min_length=1)
     owner: str
-    # The cloud's length limit on the name the stack derives from prefix-team-name-env.
-    max_name_length: int = Field(default=63, ge=16, le=255)
     parameters: dict[Annotated[str, StringConstraints(pattern=PARAM_NAME)], Parameter]
     values: dict[str, Any] = Field(default_factory=dict)
     resources: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]+$")], ResourceType]

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class NameRule(BaseModel):
+    """What the cloud API accepts for one name attribute of a resource type, and where AWS says so."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_length: int = Field(ge=1)
+    min_length: int = Field(default=1, ge=1)
+    pattern: str | None = None  # a full-match regular expression
+    rule: str  # the pattern in words, for the developer who has to pick another name
+    source: str = Field(pattern=r"^https://docs\.aws\.amazon\.com/")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as e:
+                raise ValueError(f"not a regular expression: {e}") from None
+        return value
 
 
 class ResourceType(BaseModel):
-    """What a template declares about a resource type: which changes replace it, whether it holds data."""
+    """What a template declares about a resource type: which changes replace it, whether it holds data,
+    and the API limits of the names it carries."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     force_new: list[str] = Field(default_factory=list)
     holds_data: bool = False
     sensitive: list[str] = Field(default_factory=list)
+    names: dict[str, NameRule] = Field(default_factory=dict)
 
 
 class Resource(BaseModel):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ssops_ci.adapters import provider_schemas
 from ssops_ci.adapters.audit import StoreAudit
 from ssops_ci.adapters.cache import DiskCache
 from ssops_ci.adapters.checkov import CheckovScanner
@@ -92,6 +93,7 @@ def services(
         scanner=scan,
         clock=FixedClock(today) if today else SystemClock(),
         cache=DiskCache(repo.root / ".ssops" / "cache") if cache else None,
+        schemas=provider_schemas.bundled(),
     )
 
 

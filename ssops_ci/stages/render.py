@@ -31,7 +31,7 @@ from ssops_ci.model.layout import TEMPLATES
 from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Resource, Stack
-from ssops_ci.stages import hcl
+from ssops_ci.stages import hcl, names
 from ssops_ci.stages.blocks import refused, resources
 from ssops_ci.stages.shapes import Shape, compile_shape
 
@@ -203,7 +203,6 @@ class Renderer:
         if kind is None:
             raise InputError([Problem(req.path, 1, 1, f"kind {req.kind} is not in the catalog")])
         ctx = self.context(req, kind)
-        check_name_length(req, kind, ctx["request"]["slug"])
         rendered: list[_File] = []
         problems: list[Problem] = []
         for name in kind.outputs:
@@ -213,7 +212,7 @@ class Renderer:
                 problems.extend(e.problems)
         if problems:
             raise InputError(problems)
-        return Stack(
+        stack = Stack(
             id=req.stack_id,
             request=req.path,
             kind=kind.name,
@@ -225,6 +224,13 @@ class Renderer:
             resources=[r for f in rendered for r in f.resources],
             locals={k: v for f in rendered for k, v in f.locals.items()},
         )
+        too_long, unknown = names.problems(req, stack, kind.spec.resources)
+        if unknown:
+            message = f"rendering {req.path}: cannot tell the name of " + "; ".join(unknown)
+            raise InputError([Problem(f"{TEMPLATES}/{kind.folder}/template.yaml", 1, 1, message)])
+        if too_long:
+            raise InputError(too_long)
+        return stack
 
     def _file(self, req: Request, kind: Kind, name: str, ctx: dict[str, Any]) -> _File:
         """One template rendered as a skeleton, its structure checked, its literals put back."""
@@ -277,24 +283,6 @@ class Renderer:
 def slug(platform: Platform, req: Request) -> str:
     """A name unique across teams and environments (with the collision check), for AWS resource names."""
     return f"{platform.name_prefix}-{req.team}-{req.name}-{req.environment}"
-
-
-def name_problem(req: Request, kind: Kind, name: str) -> Problem | None:
-    """The cloud name is longer than the kind declares AWS allows: say which field to shorten, by how much."""
-    limit = kind.spec.max_name_length
-    if len(name) <= limit:
-        return None
-    line, col = req.position("metadata.name")
-    message = (
-        f"metadata.name: the {kind.name} would be named '{name}' ({len(name)} characters) "
-        f"but AWS allows {limit}; shorten the name by {len(name) - limit}"
-    )
-    return Problem(req.path, line, col, message)
-
-
-def check_name_length(req: Request, kind: Kind, name: str) -> None:
-    if problem := name_problem(req, kind, name):
-        raise InputError([problem])
 
 
 def _template_problem(e: Exception, template_path: str, request_path: str) -> Problem:

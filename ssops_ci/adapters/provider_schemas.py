@@ -1,0 +1,22 @@
+"""The aws and random provider schemas ssops-ci ships (`ssops_ci/data/provider-schemas.json`).
+
+A compact form of `terraform providers schema -json` for hashicorp/aws 5.100.0 and hashicorp/random 3.7.2
+(what `terraform validate` knows, without the provider binaries), one resource type per line so a
+provider upgrade reads as a diff. Taken from the `terraform providers schema -json` output kept in
+lonegunmanb/terraform-aws-schema (tag v5.100.0), cross-checked against @cdktf/provider-aws 20.1.0;
+random from @cdktf/provider-random 12.0.1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+
+@functools.cache
+def bundled() -> dict[str, Any]:
+    data = resources.files("ssops_ci").joinpath("data/provider-schemas.json").read_bytes()
+    loaded: dict[str, Any] = json.loads(data)
+    return loaded
