@@ -56,7 +56,8 @@ def test_every_starter_template_passes_the_org_checks(gitrepo: Callable[..., Rep
         custom = {f.check_id for f in s.findings} & {"CKV2_SSOPS_1", "CKV_SSOPS_2", "CKV_SSOPS_3"}
         assert not custom
     db = report.stack("payments/postgres-dev")
-    assert {f.check_id for f in db.findings} == {"CKV_AWS_157", "CKV_AWS_293"}  # accepted by the template
+    accepted = {"CKV_AWS_157", "CKV_AWS_293", "CKV_AWS_338"}  # by the template: single-AZ, deletable, log retention
+    assert {f.check_id for f in db.findings} == accepted
     assert all(f.severity == "info" and "accepted by the PostgresDatabase template" in f.message for f in db.findings)
 
 

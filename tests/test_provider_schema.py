@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 from ssops_ci.adapters import provider_schemas
 from ssops_ci.model.stack import Resource
-from ssops_ci.stages import schema
+from ssops_ci.stages import limits, schema
 from tests.conftest import Repo, request_yaml
 from tests.test_catalog_quality import all_stacks
 from tests.test_cli_plan import run
@@ -83,3 +84,73 @@ def test_a_template_typo_blocks_the_plan_at_the_template_line(gitrepo: Callable[
         and "did you mean `delay_seconds`?" in finding["message"]
     )
     assert stack["risk"]["tier"] == "blocked"
+
+
+# ----------------------------------------------------------------------------- AWS value limits
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def test_every_rendering_of_every_kind_is_within_the_aws_limits() -> None:
+    table = provider_schemas.bundled_limits()
+    assert all(limit.source.startswith("https://docs.aws.amazon.com/") for limit in table)
+    problems = [
+        f"{stack.id}: {why}"
+        for _, stack in all_stacks()
+        for r in stack.resources
+        for _, why, _ in limits.violations(r, table, TODAY)
+    ]
+    assert problems == []
+
+
+def test_what_the_aws_limits_find() -> None:
+    table = provider_schemas.bundled_limits()
+
+    def found(rtype: str, attrs: dict, today: dt.date = TODAY) -> list[tuple[str, str, bool]]:
+        return [
+            (limit.id, why, blocking)
+            for limit, why, blocking in limits.violations(_resource(rtype, attrs), table, today)
+        ]
+
+    assert found("aws_sqs_queue", {"delay_seconds": 901, "message_retention_seconds": "${var.x}"}) == [
+        ("sqs-delay", "901 is above the maximum 900", True)
+    ]
+    assert found("aws_cloudwatch_log_group", {"retention_in_days": 45}) == [
+        (
+            "log-retention",
+            "45 is not one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, "
+            "2192, 2557, 2922, 3288, 3653",
+            True,
+        )
+    ]
+    lifecycle = {"rule": {"expiration": {"days": 30}, "transition": {"days": 30, "storage_class": "STANDARD_IA"}}}
+    assert found("aws_s3_bucket_lifecycle_configuration", lifecycle) == [
+        ("s3-expiration-after-transition", "30 must be greater than transition.days (30)", True)
+    ]
+    lifecycle["rule"]["expiration"]["days"] = 31
+    assert found("aws_s3_bucket_lifecycle_configuration", lifecycle) == []
+    # retired runtimes block; one retiring within a year warns; the rest pass
+    assert found("aws_lambda_function", {"runtime": "nodejs20.x"}) == [
+        ("lambda-runtime", "'nodejs20.x' was retired on 2026-04-30", True)
+    ]
+    assert found("aws_lambda_function", {"runtime": "nodejs22.x"}) == [
+        ("lambda-runtime", "'nodejs22.x' will be retired on 2027-04-30", False)
+    ]
+    assert found("aws_lambda_function", {"runtime": "python3.13", "reserved_concurrent_executions": 950}) == [
+        ("lambda-reserved-concurrency", "950 is above the maximum 900", True)
+    ]
+
+
+def test_an_out_of_limit_request_value_blocks_the_plan(gitrepo: Callable[..., Repo], tmp_path: Path) -> None:
+    spec = "  expireAfterDays: 20\n  infrequentAccessAfterDays: 10\n"
+    repo = gitrepo({"requests/payments/media.yaml": request_yaml(kind="ObjectBucket", name="media")})
+    repo.branch("feature")
+    repo.write("requests/payments/media.yaml", request_yaml(kind="ObjectBucket", name="media", spec=spec))
+    repo.commit()
+    out = tmp_path / "plan.json"
+    run("plan", "--repo", str(repo.root), "--base", "main", "--json", str(out))
+    stack = next(s for s in json.loads(out.read_text())["stacks"] if s["id"] == "payments/media")
+    [finding] = [f for f in stack["findings"] if f["check_id"] == "ssops.aws-limit.s3-expiration-after-transition"]
+    assert finding["blocking"] and finding["file"] == "templates/object-bucket/main.tf.j2"
+    assert finding["link"].startswith("https://docs.aws.amazon.com/AmazonS3/")
+    assert "rule.expiration.days: 20 must be greater than transition.days (30)" in finding["message"]

@@ -14,9 +14,20 @@ import json
 from importlib import resources
 from typing import Any
 
+import yaml
+
+from ssops_ci.stages.limits import Limit
+
 
 @functools.cache
 def bundled() -> dict[str, Any]:
     data = resources.files("ssops_ci").joinpath("data/provider-schemas.json").read_bytes()
     loaded: dict[str, Any] = json.loads(data)
     return loaded
+
+
+@functools.cache
+def bundled_limits() -> list[Limit]:
+    """The table of AWS value limits (`ssops_ci/data/aws-limits.yaml`)."""
+    text = resources.files("ssops_ci").joinpath("data/aws-limits.yaml").read_text()
+    return [Limit.model_validate(entry) for entry in yaml.safe_load(text)]

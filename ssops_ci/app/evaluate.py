@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ssops_ci.app.revision import Revision, team_files
 from ssops_ci.app.scope import Scope, prepare, scope
@@ -26,7 +26,7 @@ from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Author
 from ssops_ci.ports import Cache, Clock, Engine, Repository, Scanner
-from ssops_ci.stages import budgets, cost, decision, findings, risk, schema, validate
+from ssops_ci.stages import budgets, cost, decision, findings, limits, risk, schema, validate
 from ssops_ci.stages.findings import Evidence
 from ssops_ci.stages.plan import located
 
@@ -43,6 +43,7 @@ class Services:
     clock: Clock
     cache: Cache | None = None  # per-request summaries for team totals; None: compute everything
     schemas: schema.Schemas | None = None  # provider schemas the renderings are checked against; None: not
+    limits: list[limits.Limit] = field(default_factory=list)  # AWS value limits the renderings are checked against
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,13 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     assert base.setup is not None
     stacks = [p.after.stack for p in planned.prepared.values() if p.after.stack is not None]
     scan = services.scanner(policies, base.setup.catalog).scan(stacks)
-    if services.schemas is not None:
-        # the head's templates wrote these stacks: their lines are the ones to fix
-        catalog = planned.scope.head.setup.catalog if planned.scope.head.setup else base.setup.catalog
-        for stack in stacks:
-            if found := schema.findings(stack, services.schemas, catalog):
-                scan.findings.setdefault(stack.id, []).extend(found)
+    # the head's templates wrote these stacks: their lines are the ones to fix
+    catalog = planned.scope.head.setup.catalog if planned.scope.head.setup else base.setup.catalog
+    for stack in stacks:
+        found = schema.findings(stack, services.schemas, catalog) if services.schemas is not None else []
+        found += limits.findings(stack, services.limits, catalog, services.clock.today())
+        if found:
+            scan.findings.setdefault(stack.id, []).extend(found)
     return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
 
 

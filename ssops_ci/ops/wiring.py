@@ -94,6 +94,7 @@ def services(
         clock=FixedClock(today) if today else SystemClock(),
         cache=DiskCache(repo.root / ".ssops" / "cache") if cache else None,
         schemas=provider_schemas.bundled(),
+        limits=provider_schemas.bundled_limits(),
     )
 
 

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/orders-db.yaml with PostgresDatabase@1.0.0 (templates/postgres-database).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:a9f389007cc68a23fab4551a46d08dffabd56adc77361e7e2ff46c251fa144a8
+# checksum: sha256:f9c61e1385655fe00e5e147cbc4c29a1c5e3512b8447250da493ce7c3b91467a
 
 resource "aws_security_group" "this" {
   name        = local.name
@@ -32,9 +32,11 @@ resource "aws_db_subnet_group" "this" {
   tags       = local.tags
 }
 
+# A major-version upgrade needs a parameter group of the new family before the old one can go: a
+# generated name and create_before_destroy let both exist during the switch.
 resource "aws_db_parameter_group" "this" {
-  name   = local.name
-  family = "postgres16"
+  name_prefix = format("%s-", local.name)
+  family      = "postgres16"
 
   parameter {
     name  = "rds.force_ssl"
@@ -52,6 +54,33 @@ resource "aws_db_parameter_group" "this" {
   }
 
   tags = local.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# The log groups RDS exports to, created first so they get a retention and the stack's key (RDS would
+# otherwise create them itself, unencrypted and kept forever).
+resource "aws_cloudwatch_log_group" "postgresql" {
+  name              = format("/aws/rds/instance/%s/postgresql", local.name)
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.this.arn
+  tags              = local.tags
+}
+
+resource "aws_cloudwatch_log_group" "upgrade" {
+  name              = format("/aws/rds/instance/%s/upgrade", local.name)
+  retention_in_days = 365
+  kms_key_id        = aws_kms_key.this.arn
+  tags              = local.tags
+}
+
+# Keeps the final snapshot's name unique, so deleting a database of the same name a second time
+# does not collide with the first one's snapshot.
+resource "random_id" "snapshot" {
+  byte_length = 4
+  keepers     = { identifier = local.name }
 }
 
 resource "aws_iam_role" "monitoring" {
@@ -102,8 +131,9 @@ resource "aws_db_instance" "this" {
   copy_tags_to_snapshot     = true
   deletion_protection       = true
   skip_final_snapshot       = false
-  final_snapshot_identifier = format("%s-final", local.name)
+  final_snapshot_identifier = format("%s-final-%s", local.name, random_id.snapshot.hex)
 
+  allow_major_version_upgrade     = true
   auto_minor_version_upgrade      = true
   enabled_cloudwatch_logs_exports = ["postgresql", "upgrade"]
   monitoring_interval             = 60
@@ -111,5 +141,6 @@ resource "aws_db_instance" "this" {
   performance_insights_enabled    = true
   performance_insights_kms_key_id = aws_kms_key.this.arn
 
-  tags = local.tags
+  tags       = local.tags
+  depends_on = [aws_cloudwatch_log_group.postgresql, aws_cloudwatch_log_group.upgrade]
 }

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/orders-db.yaml with PostgresDatabase@1.0.0 (templates/postgres-database).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:a979583adfff18b43ae1a0d602aa517027a029f070b8f85cdf17fca49fb2e74b
+# checksum: sha256:6c37ce2fda63ef004e6ad9c39e700e36a0d849a71ea14d436a2c7cf3e5de123d
 
 terraform {
   required_version = ">= 1.0.0"
@@ -9,6 +9,10 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.40"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
     }
   }
 }

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/refund-events.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:b6e34ad4681bca6f59bdf58403ac5b9e1d57607669523be1e8598fc2ad1f283c
+# checksum: sha256:288cd163e817194beda3db39f6a13b1cd93b6789b5c5efeac405963788e49561
 
 resource "aws_sqs_queue" "dlq" {
   name                              = "acme-payments-refund-events-staging-dlq.fifo"
@@ -42,7 +42,7 @@ resource "aws_sqs_queue_policy" "this" {
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
       Principal = "*"
-      Action    = "sqs:SendMessage"
+      Action    = "sqs:*"
       Resource  = aws_sqs_queue.this.arn
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]

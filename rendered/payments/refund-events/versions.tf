@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/payments/refund-events.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:2d4af1bc44f3495dc1b8ab8b2b4a136cf63bf8f68212a9500db984020bec2a9c
+# checksum: sha256:264f2420f94ae749f7ce756f168d39f0499830a8fb44ecc97ef63720d054aa18
 
 terraform {
   required_version = ">= 1.0.0"
@@ -56,6 +56,27 @@ resource "aws_kms_key" "this" {
           "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
         ]
         Resource = "*"
+      },
+      {
+        Sid       = "SenderSns"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "sns") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "SenderEvents"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "events") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "SenderS3"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "s3") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
       },
     ]
   })

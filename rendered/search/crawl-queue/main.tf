@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/crawl-queue.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:5146e47cb8397b1c5425b52850f01987b7da270dc92726ce864db915f43757e2
+# checksum: sha256:ecfed0456b32a4963f727fb7f6d3ed3909b5954410dda636a98b490424c26469
 
 resource "aws_sqs_queue" "dlq" {
   name                              = "acme-search-crawl-queue-dev-dlq"
@@ -42,7 +42,7 @@ resource "aws_sqs_queue_policy" "this" {
       Sid       = "DenyInsecureTransport"
       Effect    = "Deny"
       Principal = "*"
-      Action    = "sqs:SendMessage"
+      Action    = "sqs:*"
       Resource  = aws_sqs_queue.this.arn
       Condition = { Bool = { "aws:SecureTransport" = "false" } }
     }]

@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/crawl-queue.yaml with Queue@1.0.0 (templates/queue).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:ad7a04f56bb87b3a221656ab447819e5144ee60ab3ec2404a7e15afd52a093b5
+# checksum: sha256:8badf46d8bec29a87de22ee430c62b51ecc8da9778458b704a2930bb13642e85
 
 terraform {
   required_version = ">= 1.0.0"
@@ -56,6 +56,27 @@ resource "aws_kms_key" "this" {
           "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
         ]
         Resource = "*"
+      },
+      {
+        Sid       = "SenderSns"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "sns") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "SenderEvents"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "events") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
+      },
+      {
+        Sid       = "SenderS3"
+        Effect    = "Allow"
+        Principal = { Service = format("%s.amazonaws.com", "s3") }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = "*"
       },
     ]
   })

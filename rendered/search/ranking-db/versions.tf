@@ -1,6 +1,6 @@
 # Rendered by ssops-ci from requests/search/ranking-db.yaml with PostgresDatabase@1.0.0 (templates/postgres-database).
 # Do not edit: change the request or the template and run `ssops-ci render`.
-# checksum: sha256:7aaaaa64186a58ffba352c30993d8ba34ddec67a42ab67276b29c88faeed16fc
+# checksum: sha256:f7a11c2cbc6266865775191948bedf17bb0c76e9d34a8b25ea08c85f10e48744
 
 terraform {
   required_version = ">= 1.0.0"
@@ -9,6 +9,10 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = "~> 5.40"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
     }
   }
 }
