@@ -346,3 +346,21 @@ def test_cost_command_breakdown() -> None:
     text = CliRunner().invoke(cli, ["cost", "--repo", str(PROJECT), str(PROJECT / "requests/payments/orders-db.yaml")])
     assert "Database instance (on-demand, Multi-AZ, db.t4g.small)" in text.stdout
     assert "payments" in text.stdout and "search" not in text.stdout.split("teams")[1]
+
+
+def test_usage_the_catalog_does_not_guess_is_shown_as_depending_on_it() -> None:
+    """RDS backup storage beyond the free allowance depends on how the data changes: never a silent $0."""
+    from ssops_ci.config.setup import load as load_setup
+    from ssops_ci.stages.cost import usage_for
+
+    kind = load_setup(WorkTree(PROJECT)).catalog.get("PostgresDatabase")
+    attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "allocated_storage": 20, "storage_type": "gp3"}
+    change = ResourceChange(address="aws_db_instance.this", type="aws_db_instance", action="create", after=attrs)
+    unstated = resource_cost(change, PRICES, (None, US), ({}, usage_for(kind, None, "aws_db_instance.this")))
+    [backup] = [c for c in unstated.components if c.name == "Additional backup storage"]
+    assert backup.monthly_cost is None and backup.usage is not None and "depends on usage" in backup.usage
+    assert unstated.unknown_components >= 1
+    stated = usage_for(kind, {"backupStorageGb": 50}, "aws_db_instance.this")
+    priced = resource_cost(change, PRICES, (None, US), ({}, stated))
+    [backup] = [c for c in priced.components if c.name == "Additional backup storage"]
+    assert backup.monthly_cost == pytest.approx(50 * 0.095)

@@ -84,7 +84,8 @@ class UsageAssumption(BaseModel):
     """A usage figure cost estimates need but Terraform does not know (requests, GB stored...)."""
 
     model_config = ConfigDict(extra="forbid")
-    default: float = Field(ge=0)
+    # None: the catalog does not guess; the cost shows "depends on usage" until a request states it
+    default: float | None = Field(default=None, ge=0)
     unit: str
     description: str
     resource: str | None = None  # the resource address it applies to (default: every resource)

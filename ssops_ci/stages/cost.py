@@ -55,9 +55,10 @@ def usage_for(kind: Kind | None, overrides: dict[str, Any] | None, address: str)
         if u.resource not in (None, address):
             continue
         given = (overrides or {}).get(key)
-        out[key] = (
-            Usage(float(given), "request spec.usage") if given is not None else Usage(u.default, "template default")
-        )
+        if given is not None:
+            out[key] = Usage(float(given), "request spec.usage")
+        elif u.default is not None:
+            out[key] = Usage(u.default, "template default")
     return out
 
 
