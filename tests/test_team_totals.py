@@ -71,3 +71,42 @@ def test_damaged_cache_entries_are_computed_again(tmp_path: Path) -> None:
         extra.unlink()
     path.write_bytes(b"this is not a database" * 100)
     assert _report(root, cache=True) == expected
+
+
+def test_scans_are_remembered_per_stack_and_change_no_finding(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ssops_ci.adapters.checkov import CheckovScanner
+
+    root = tmp_path / "repo"
+    paths = generate(root, 30, teams=2, git=True, render=True)
+    # a platform change that reaches every Queue, and a request edit
+    _pull_request(
+        root,
+        {
+            "templates/queue/main.tf.j2": (
+                "kms_data_key_reuse_period_seconds = 300\n  tags",
+                "kms_data_key_reuse_period_seconds = 600\n  tags",
+            ),
+            paths[0]: ("generated request", "edited request"),
+        },
+        "template change",
+    )
+    scanned: list[int] = []
+    run = CheckovScanner._run
+
+    def counting(self, where, checks):  # type: ignore[no-untyped-def]
+        scanned.append(len(list(Path(where).glob("rendered/*/*"))))
+        return run(self, where, checks)
+
+    monkeypatch.setattr(CheckovScanner, "_run", counting)
+    uncached = _report(root, cache=False)
+    cold = _report(root, cache=True)
+    warm = _report(root, cache=True)
+    assert uncached == cold == warm
+    assert '"source": "checkov"' in uncached  # checkov really reported (accepted exceptions at least)
+    assert scanned[0] == scanned[1] > 5 and scanned[2:] == []  # the warm run scanned nothing
+    # one more edit: only that stack is scanned again
+    gitops.git(root, "checkout", "-q", "main")
+    _pull_request(root, {paths[0]: ("generated request", "edited twice")}, "again")
+    scanned.clear()
+    assert _report(root, cache=True) == _report(root, cache=False)
+    assert scanned[0] == 1

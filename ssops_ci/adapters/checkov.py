@@ -7,11 +7,16 @@ integration, guideline download or module registry is involved.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from ssops_ci.config.catalog import Catalog, CheckovException
 from ssops_ci.config.policies import Policies
@@ -19,6 +24,7 @@ from ssops_ci.model.finding import Finding, ScanResult, Severity
 from ssops_ci.model.layout import stack_of_rendered
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.stack import Stack
+from ssops_ci.ports import Cache
 
 _SEVERITY_NAMES: dict[str, Severity] = {
     "CRITICAL": "critical",
@@ -69,11 +75,25 @@ def _registered(ids: frozenset[str]) -> set[str]:
     return (python | graph) & ids
 
 
+class _Kept(BaseModel):
+    """One stack's scan, as the cache keeps it."""
+
+    findings: list[Finding]
+    passed: int
+
+
 class CheckovScanner:
-    def __init__(self, policies: Policies, catalog: Catalog) -> None:
+    """`cache`, if given, keeps each stack's findings under a digest of everything they depend on (the
+    stack's files, checkov's version, the org's checks and checkov settings, the kind's exceptions and
+    hints), so evaluating the same pull request again (a push elsewhere, CI finishing, the gate's last
+    look) scans only what changed."""
+
+    def __init__(self, policies: Policies, catalog: Catalog, cache: Cache | None = None) -> None:
         self.policies = policies
         self.catalog = catalog
         self.config = policies.checkov
+        self.cache = cache
+        self._context: str | None = None
 
     # ------------------------------------------------------------------ running checkov
 
@@ -100,6 +120,48 @@ class CheckovScanner:
         return checks
 
     def scan(self, stacks: list[Stack]) -> ScanResult:
+        if self.cache is None:
+            return self._scan(stacks)
+        result, misses, keys = ScanResult(), [], {}
+        for stack in stacks:
+            keys[stack.id] = self._key(stack)
+            found = self.cache.get(keys[stack.id])
+            try:
+                kept = _Kept.model_validate(found) if found is not None else None
+            except ValueError:
+                kept = None  # damaged: scanned again
+            if kept is None:
+                misses.append(stack)
+                continue
+            result.passed += kept.passed
+            result.passed_by_stack[stack.id] = kept.passed
+            if kept.findings:
+                result.findings[stack.id] = kept.findings
+        fresh = self._scan(misses)
+        for stack in misses:
+            if stack.id not in fresh.errors:
+                kept = _Kept(findings=fresh.findings.get(stack.id, []), passed=fresh.passed_by_stack.get(stack.id, 0))
+                self.cache.put(keys[stack.id], kept.model_dump(mode="json"))
+        result.passed += fresh.passed
+        result.passed_by_stack.update(fresh.passed_by_stack)
+        result.findings.update(fresh.findings)
+        result.errors.update(fresh.errors)
+        return result
+
+    def _key(self, stack: Stack) -> str:
+        if self._context is None:
+            h = hashlib.sha256(f"checkov {metadata.version('checkov')}\0".encode())
+            for name, data in sorted(self.policies.custom_checks.files.items()):
+                h.update(name.encode() + b"\0" + data + b"\0")
+            h.update(self.config.model_dump_json().encode())
+            self._context = h.hexdigest()
+        kind = self.catalog.get(stack.kind)
+        spec = kind.spec.model_dump_json() if kind else ""
+        about = [stack.id, stack.kind, stack.environment, stack.request, stack.template_version]
+        body = json.dumps([*about, stack.paths()])
+        return hashlib.sha256(f"scan\0{self._context}\0{spec}\0{body}".encode()).hexdigest()
+
+    def _scan(self, stacks: list[Stack]) -> ScanResult:
         result = ScanResult()
         if not stacks:
             return result
@@ -159,6 +221,9 @@ class CheckovScanner:
 
     def _collect(self, report: Any, stacks: dict[str, Stack], result: ScanResult) -> None:
         result.passed += len(report.passed_checks)
+        for rec in report.passed_checks:
+            if (sid := stack_of_rendered(rec.file_path.lstrip("/"))) in stacks:
+                result.passed_by_stack[sid] = result.passed_by_stack.get(sid, 0) + 1
         for path in report.parsing_errors:
             sid = stack_of_rendered(Path(path).as_posix().split("/scan/", 1)[-1].lstrip("/"))
             if sid:

@@ -41,3 +41,4 @@ class ScanResult(BaseModel):
     findings: dict[str, list[Finding]] = Field(default_factory=dict)
     errors: dict[str, str] = Field(default_factory=dict)  # stack id -> why it could not be scanned
     passed: int = 0
+    passed_by_stack: dict[str, int] = Field(default_factory=dict)

@@ -84,15 +84,17 @@ def services(
     warn: Warn | None = None,
     cache: bool = True,
 ) -> Services:
+    store = DiskCache(repo.root / ".ssops" / "cache") if cache else None
+
     def scan(policies: Policies, catalog: Catalog) -> Scanner:
-        return scanner or CheckovScanner(policies, catalog)
+        return scanner or CheckovScanner(policies, catalog, store)
 
     return Services(
         repository=repo,
         engines=engines(repo, engine, "plan", warn or _stderr),
         scanner=scan,
         clock=FixedClock(today) if today else SystemClock(),
-        cache=DiskCache(repo.root / ".ssops" / "cache") if cache else None,
+        cache=store,
         schemas=provider_schemas.bundled(),
         limits=provider_schemas.bundled_limits(),
     )
