@@ -381,3 +381,18 @@ def test_values_inside_jsonencode_reach_the_plan(project: tuple[Renderer, list[R
         for s, st in (("five", five), ("nine", nine))
     }
     assert "5" in policy["five"] and "9" in policy["nine"] and policy["five"] != policy["nine"]
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"), [("eu-west-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov")]
+)
+def test_literal_arns_follow_the_regions_partition(make_repo: Callable[..., Path], region: str, partition: str) -> None:
+    root = make_repo({"requests/payments/media.yaml": request_yaml(kind="ObjectBucket", name="media")})
+    platform = root / "policies/platform.yaml"
+    platform.write_text(platform.read_text().replace("region: eu-west-1", f"region: {region}", 1))
+    tree = WorkTree(root)
+    g = load_setup(tree)
+    [req] = validate.validate_all(request_files(tree), g.catalog, g.teams).requests
+    policy = next(r for r in Renderer(g.catalog, g.platform).render(req).resources if r.type == "aws_s3_bucket_policy")
+    assert f'"arn:{partition}:s3:::acme-payments-media-dev"' in policy.attrs["policy"]
+    assert partition == "aws" or '"arn:aws:s3' not in policy.attrs["policy"]
