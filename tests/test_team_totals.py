@@ -110,3 +110,27 @@ def test_scans_are_remembered_per_stack_and_change_no_finding(tmp_path: Path, mo
     scanned.clear()
     assert _report(root, cache=True) == _report(root, cache=False)
     assert scanned[0] == 1
+
+
+def test_other_versions_caches_are_removed_after_two_weeks_unused(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from ssops_ci.adapters.cache import DiskCache, code_digest
+
+    root = tmp_path / "cache"
+    (root / "0123456789abcdef" / "ab").mkdir(parents=True)  # the old one-file-per-entry layout
+    (root / "0123456789abcdef" / "ab" / "key.json").write_text("{}")
+    stale, fresh = root / "fedcba9876543210.sqlite3", root / "00000000000000aa.sqlite3"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"x")
+    weeks_ago = time.time() - 15 * 24 * 3600
+    for p in (stale, root / "0123456789abcdef"):
+        os.utime(p, (weeks_ago, weeks_ago))
+    os.utime(fresh, (time.time() - 24 * 3600,) * 2)
+    cache = DiskCache(root)
+    cache.put("k", {"v": 1})
+    assert cache.get("k") == {"v": 1}
+    left = sorted(p.name for p in root.iterdir())
+    assert fresh.name in left and stale.name not in left and "0123456789abcdef" not in left
+    assert f"{code_digest()}.sqlite3" in left

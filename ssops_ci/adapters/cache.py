@@ -14,7 +14,9 @@ import contextlib
 import functools
 import hashlib
 import json
+import shutil
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +34,39 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
+# Another version's cache untouched this long is removed when a cache is opened: upgrades leave one
+# file per version behind, and a 10,000-request repository's is about 90 MB.
+STALE_AFTER_SECONDS = 14 * 24 * 3600
+
+
+def prune(root: Path, keep: str, now: float) -> None:
+    """Remove what other ssops-ci versions left under `root` and nobody used for two weeks."""
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        if p.name.startswith(keep):
+            continue
+        with contextlib.suppress(OSError):
+            if now - p.lstat().st_mtime <= STALE_AFTER_SECONDS:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+
 class DiskCache:
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.path = root / f"{code_digest()}.sqlite3"
         self._db: sqlite3.Connection | None = None
         self._broken = False
 
     def _open(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
+            prune(self.root, code_digest(), time.time())
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 db = sqlite3.connect(self.path, timeout=2, isolation_level=None)  # each put commits
