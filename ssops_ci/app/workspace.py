@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ssops_ci.app.memo import ParsedRequests, RenderedFiles
 from ssops_ci.app.revision import exists, request_files
@@ -12,11 +13,14 @@ from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.setup import Setup
 from ssops_ci.model.layout import POLICIES, RENDERED, TEAMS, TEMPLATES, stack_id_of_request
 from ssops_ci.model.problems import InputError, Problem, SsopsError
+from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Mismatch
 from ssops_ci.ports import Cache, Tree
 from ssops_ci.stages import rendered, validate
 from ssops_ci.stages.cost import Pricing, price_rendering
 from ssops_ci.stages.render import Renderer
+
+T = TypeVar("T")
 
 
 def open_workspace(tree: Tree, where: str) -> Setup:
@@ -27,29 +31,27 @@ def open_workspace(tree: Tree, where: str) -> Setup:
 
 
 def validate_requests(
-    tree: Tree,
-    s: Setup,
-    paths: list[str] | None = None,
-    cache: Cache | None = None,
-    rendered: dict[str, dict[str, str]] | None = None,
+    tree: Tree, s: Setup, paths: list[str] | None = None, cache: Cache | None = None
 ) -> validate.Validated:
     """Every request, or the named ones, as rendering will judge them: each is rendered, so a cloud name
-    AWS would refuse (too long, wrong characters) is reported here, not at apply time. `rendered`, if
-    given, receives each valid request's files (path -> file name -> text)."""
+    AWS would refuse (too long, wrong characters) is reported here, not at apply time."""
+    return _validated_and_rendered(tree, s, paths, cache, RenderedFiles(Renderer(s.catalog, s.platform), cache).of)[0]
+
+
+def _validated_and_rendered(
+    tree: Tree, s: Setup, paths: list[str] | None, cache: Cache | None, render: Callable[[Request], T]
+) -> tuple[validate.Validated, dict[str, T]]:
+    """`validate_requests`, keeping what `render` gave for each valid request (by path): each renders once."""
     found = _validated(tree, s, paths, ParsedRequests(cache) if cache is not None else None)
-    files = RenderedFiles(Renderer(s.catalog, s.platform), cache)
-    refused: set[str] = set()
+    out: dict[str, T] = {}
     for req in found.requests:
         try:
-            done = files.of(req)
-            if rendered is not None:
-                rendered[req.path] = done
+            out[req.path] = render(req)
         except InputError as e:
-            refused.add(req.path)
             for problem in e.problems:
                 found.fail(problem)
-    found.requests = [r for r in found.requests if r.path not in refused]
-    return found
+    found.requests = [r for r in found.requests if r.path in out]
+    return found, out
 
 
 def _validated(tree: Tree, s: Setup, paths: list[str] | None, parse: validate.Parser | None) -> validate.Validated:
@@ -83,8 +85,9 @@ class Rendered:
 
 def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendered:
     """What rendered/ should hold and how it differs; with a cache, unchanged requests are not rendered."""
-    files: dict[str, dict[str, str]] = {}
-    valid = validate_requests(tree, s, cache=cache, rendered=files)
+    valid, files = _validated_and_rendered(
+        tree, s, None, cache, RenderedFiles(Renderer(s.catalog, s.platform), cache).of
+    )
     expected: dict[str, str] = {}
     dirs: set[str] = set()
     problems = list(valid.problems)
@@ -100,14 +103,13 @@ def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendere
 def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None) -> dict[str, Any]:
     """What the requests cost per month, per resource, stack and team (Infracost's `breakdown`)."""
     prices = Pricing(pricing.load(tree), s.catalog, s.platform)
-    valid = validate_requests(tree, s, paths)
+    valid, rendered_stacks = _validated_and_rendered(tree, s, paths, None, Renderer(s.catalog, s.platform).render)
     if valid.problems:
         raise InputError(valid.problems)
-    renderer = Renderer(s.catalog, s.platform)
     stacks: list[dict[str, Any]] = []
     teams: dict[str, dict[str, Any]] = {}
     for req in valid.requests:
-        stack = renderer.render(req)
+        stack = rendered_stacks[req.path]
         try:
             prices.book(req)
         except PricingError as e:
