@@ -421,3 +421,17 @@ def test_compiled_skeletons_give_what_parsing_every_file_gives() -> None:
             assert spelled(r.attrs) == spelled(parsed[r.address]), (stack.id, r.address)
             checked += 1
     assert checked > 400
+
+
+def test_a_catalog_from_before_per_resource_name_limits_is_told_what_replaced_its_field(
+    make_repo: Callable[..., Path],
+) -> None:
+    decl = TOY_DECL.replace("owner: platform\n", "owner: platform\nmax_name_length: 40\n")
+    root = make_repo({"templates/toy/template.yaml": decl, "templates/toy/main.tf.j2": TOY_OK})
+    with pytest.raises(InputError) as e:
+        load_setup(WorkTree(root))
+    assert [str(p) for p in e.value.problems] == [
+        "templates/toy/template.yaml:6:1: max_name_length: replaced by per-resource name limits: delete it and "
+        "declare resources.<type>.names.<attribute> (max_length, pattern, rule, source); see the README, "
+        "'Catalog checks'"
+    ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -93,6 +93,11 @@ class UsageAssumption(BaseModel):
 
 class TemplateFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Fields earlier versions read, and what replaces them (said instead of "unknown field").
+    RETIRED_FIELDS: ClassVar[dict[str, str]] = {
+        "max_name_length": "replaced by per-resource name limits: delete it and declare "
+        "resources.<type>.names.<attribute> (max_length, pattern, rule, source); see the README, 'Catalog checks'"
+    }
     api_version: Literal["ssops/v1"] = Field(alias="apiVersion")
     kind: str = Field(pattern=r"^[A-Z][A-Za-z0-9]{2,40}$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -239,7 +244,7 @@ def _declaration(tree: Tree, folder: str) -> TemplateFile:
     try:
         return TemplateFile.model_validate(doc.value)
     except ValidationError as e:
-        raise InputError(files.problems_from(e, doc)) from None
+        raise InputError(files.problems_from(e, doc, TemplateFile.RETIRED_FIELDS)) from None
 
 
 def _sources(tree: Tree, paths: list[str]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -14,14 +15,15 @@ from ssops_ci.ports import Tree
 M = TypeVar("M", bound=BaseModel)
 
 
-def describe(err: ErrorDetails) -> str:
-    """One readable sentence for one pydantic error."""
+def describe(err: ErrorDetails, retired: Mapping[str, str] | None = None) -> str:
+    """One readable sentence for one pydantic error; `retired`: fields earlier versions read -> what now."""
     loc = ".".join(str(x) for x in err.get("loc", ())) or "(document)"
     kind = err.get("type")
     if kind == "missing":
         return f"{loc}: required field is missing"
     if kind == "extra_forbidden":
-        return f"{loc}: unknown field; remove it or check the spelling"
+        hint = (retired or {}).get(str(err.get("loc", ("",))[-1]))
+        return f"{loc}: {hint}" if hint else f"{loc}: unknown field; remove it or check the spelling"
     msg = str(err.get("msg", "invalid value"))
     got = err.get("input")
     shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
@@ -30,12 +32,14 @@ def describe(err: ErrorDetails) -> str:
     return f"{loc}: {msg} (got {shown})"
 
 
-def problems_from(err: ValidationError, doc: yamlsrc.Located) -> list[Problem]:
+def problems_from(
+    err: ValidationError, doc: yamlsrc.Located, retired: Mapping[str, str] | None = None
+) -> list[Problem]:
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         prefer_key = e["type"] in ("extra_forbidden", "missing")
-        out.append(doc.problem(loc, describe(e), prefer_key=prefer_key))
+        out.append(doc.problem(loc, describe(e, retired), prefer_key=prefer_key))
     return out
 
 
