@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ssops_ci.adapters import provider_schemas
+from ssops_ci.adapters import aws_reference
 from ssops_ci.model.stack import Resource
 from ssops_ci.stages import limits, schema
 from tests.conftest import Repo, request_yaml
@@ -20,7 +20,7 @@ def _resource(rtype: str, attrs: dict, mode: str = "managed") -> Resource:
 
 
 def test_every_rendering_of_every_kind_passes_the_provider_schema() -> None:
-    schemas = provider_schemas.bundled()
+    schemas = aws_reference.provider_schemas()
     checked, problems = 0, []
     for _, stack in all_stacks():
         checked += len(stack.resources)
@@ -30,7 +30,7 @@ def test_every_rendering_of_every_kind_passes_the_provider_schema() -> None:
 
 
 def test_what_the_schema_check_finds() -> None:
-    schemas = provider_schemas.bundled()
+    schemas = aws_reference.provider_schemas()
     cases = {
         "unknown": _resource(
             "aws_db_instance", {"instance_class": "db.t4g.micro", "deletion_protection_enabeld": True}
@@ -92,7 +92,7 @@ TODAY = dt.date(2026, 12, 3)
 
 
 def test_every_rendering_of_every_kind_is_within_the_aws_limits() -> None:
-    table = provider_schemas.bundled_limits()
+    table = aws_reference.value_limits()
     assert all(limit.source.startswith("https://docs.aws.amazon.com/") for limit in table)
     problems = [
         f"{stack.id}: {why}"
@@ -104,7 +104,7 @@ def test_every_rendering_of_every_kind_is_within_the_aws_limits() -> None:
 
 
 def test_what_the_aws_limits_find() -> None:
-    table = provider_schemas.bundled_limits()
+    table = aws_reference.value_limits()
 
     def found(rtype: str, attrs: dict, today: dt.date = TODAY) -> list[tuple[str, str, bool]]:
         return [

@@ -33,7 +33,9 @@ class WorkTree:
         return False
 
     def read(self, path: str) -> bytes | None:
-        if path.startswith("/") or ".." in path.split("/") or self._linked(path):
+        if path.startswith("/") or ".." in path.split("/"):
+            raise InputError([Problem(path, 1, 1, "is outside the repository; name a file inside it")])
+        if self._linked(path):
             raise InputError([Problem(path, 1, 1, LINK_REFUSED)])
         try:
             with open(os.path.join(self.root, path), "rb") as f:  # noqa: PTH118

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ssops_ci.adapters import provider_schemas
+from ssops_ci.adapters import aws_reference
 from ssops_ci.adapters.audit import StoreAudit
 from ssops_ci.adapters.cache import DiskCache
 from ssops_ci.adapters.checkov import CheckovScanner
@@ -95,8 +95,8 @@ def services(
         scanner=scan,
         clock=FixedClock(today) if today else SystemClock(),
         cache=store,
-        schemas=provider_schemas.bundled(),
-        limits=provider_schemas.bundled_limits(),
+        schemas=aws_reference.provider_schemas(),
+        limits=aws_reference.value_limits(),
     )
 
 
