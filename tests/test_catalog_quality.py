@@ -15,6 +15,7 @@ from ssops_ci.config.setup import Setup
 from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Stack
+from ssops_ci.stages.price_builder import blocks
 from ssops_ci.stages.render import Renderer
 from tests.conftest import PROJECT
 
@@ -173,3 +174,51 @@ def test_every_resource_type_is_declared_in_its_template() -> None:
         for res in stack.resources:
             if res.mode == "managed":
                 assert res.type in declared, f"{stack.kind} renders {res.type} but template.yaml does not declare it"
+
+
+@pytest.mark.slow
+def test_a_public_bucket_can_be_read_and_every_check_it_fails_names_the_waiver(tmp_path: Path) -> None:
+    """Anonymous readers cannot decrypt SSE-KMS objects: a public bucket uses S3-managed keys, and each
+    check that refuses it tells the team to set publicRead to false or to waive it."""
+    from checkov.runner_filter import RunnerFilter
+    from checkov.terraform.runner import Runner
+
+    g = load_setup(WorkTree(PROJECT))
+    kind = g.catalog.kinds["ObjectBucket"]
+    spec = kind.request_model.model_validate(
+        {
+            "apiVersion": "ssops/v1",
+            "kind": "ObjectBucket",
+            "metadata": {"name": "site", "team": "search", "environment": "prod", "costCenter": "CC-1"},
+            "spec": {"publicRead": True},
+        }
+    ).spec.model_dump()  # type: ignore[attr-defined]
+    req = Request(
+        path="requests/search/site.yaml",
+        kind="ObjectBucket",
+        name="site",
+        team="search",
+        environment="prod",
+        cost_center="CC-1",
+        description="",
+        spec=spec,
+        waivers=[],
+    )
+    stack = Renderer(g.catalog, g.platform).render(req)
+    by_address = {r.address: r for r in stack.resources}
+    sse = by_address["aws_s3_bucket_server_side_encryption_configuration.this"].attrs
+    assert blocks(blocks(sse, "rule")[0], "apply_server_side_encryption_by_default") == [{"sse_algorithm": "AES256"}]
+    assert "aws_kms_key.this" in by_address  # objects written while private stay readable
+    for path, text in stack.paths().items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    report = Runner().run(
+        root_folder=str(tmp_path),
+        external_checks_dir=[str(PROJECT / "policies/checkov/checks")],
+        runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
+    )
+    failed = {rec.check_id for rec in report.failed_checks}
+    assert {"CKV_AWS_145", "CKV_SSOPS_2"} <= failed
+    declared = {e.id for e in kind.spec.checkov_exceptions if "prod" in e.environments}
+    unexplained = {i for i in failed - declared if "spec.publicRead" not in kind.spec.remediation.get(i, "")}
+    assert unexplained == set()

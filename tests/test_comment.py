@@ -101,13 +101,13 @@ def test_blocked_insecure_request(gitrepo: Callable[..., Repo]) -> None:
     repo.commit()
     report, body = evaluate(repo)
     check_frame(body, report)
-    assert body.splitlines()[1] == "## 🔴 Blocked · 5 problem(s) to fix · +$12.30/month"
+    assert body.splitlines()[1] == "## 🔴 Blocked · 7 problem(s) to fix · +$12.30/month"
     assert "**Blocked: fix requests/payments/site.yaml:10: spec.publicRead: true is not allowed" in body
     assert f"⛔ **blocking** critical · {code('CKV_AWS_70')} · <code>rendered/payments/site/main.tf:" in body
     assert "[docs](https://www.checkov.io/5.Policy%20Index/terraform.html)" in body
     assert "**Fix:** set spec.publicRead to false" in body
     steps = body.split("### Next step")[1]
-    assert steps.count("\n1. ") == 5
+    assert steps.count("\n1. ") == 7
 
 
 def test_destroy(gitrepo: Callable[..., Repo]) -> None:

@@ -55,7 +55,7 @@ def test_rds_single_az_small() -> None:
         backupStorageGb=10,
     )
     assert got["Database instance (on-demand, Single-AZ, db.t4g.small)"] == pytest.approx(730 * 0.032)  # 23.36
-    assert got["Storage (gp3)"] == pytest.approx(20 * 0.115)  # 2.30
+    assert got["Storage (general purpose SSD, gp3)"] == pytest.approx(20 * 0.115)  # 2.30
     assert got["Additional backup storage"] == pytest.approx(10 * 0.095)  # 0.95
     assert got["Master password secret (Secrets Manager, managed by RDS)"] == pytest.approx(0.40)
     assert got["total"] == pytest.approx(27.01)
@@ -74,8 +74,8 @@ def test_rds_multi_az_provisioned_iops() -> None:
         },
     )
     assert got["Database instance (on-demand, Multi-AZ, db.r6g.xlarge)"] == pytest.approx(730 * 0.898)  # 655.54
-    assert got["Storage (io1)"] == pytest.approx(500 * 0.25)  # 125.00
-    assert got["Provisioned IOPS (io1)"] == pytest.approx(3000 * 0.20)  # 600.00
+    assert got["Storage (provisioned IOPS SSD, io1)"] == pytest.approx(500 * 0.25)  # 125.00
+    assert got["Provisioned IOPS"] == pytest.approx(3000 * 0.20)  # 600.00
 
 
 def test_rds_gp3_iops_above_the_baseline_and_gp2_in_ireland() -> None:
@@ -90,7 +90,7 @@ def test_rds_gp3_iops_above_the_baseline_and_gp2_in_ireland() -> None:
             "iops": 15000,
         },
     )
-    assert gp3["Provisioned IOPS (gp3)"] == pytest.approx((15000 - 12000) * 0.02)  # 60.00
+    assert gp3["Provisioned GP3 IOPS (above 12,000)"] == pytest.approx((15000 - 12000) * 0.02)  # 60.00
     assert gp3["Database instance (on-demand, Single-AZ, db.m6g.large)"] == pytest.approx(730 * 0.159)
     # the same figures Infracost prints for eu-west-1 (checked against public breakdowns)
     eu = monthly(
@@ -105,7 +105,7 @@ def test_rds_gp3_iops_above_the_baseline_and_gp2_in_ireland() -> None:
         EU,
     )
     assert eu["Database instance (on-demand, Single-AZ, db.t4g.micro)"] == pytest.approx(12.41)
-    assert eu["Storage (gp2)"] == pytest.approx(2.54)
+    assert eu["Storage (general purpose SSD, gp2)"] == pytest.approx(2.54)
 
 
 def test_elasticache_replicas() -> None:
@@ -113,15 +113,16 @@ def test_elasticache_replicas() -> None:
         "aws_elasticache_replication_group",
         {"node_type": "cache.m6g.large", "num_cache_clusters": 3, "snapshot_retention_limit": 7},
     )
-    assert got["ElastiCache Redis (on-demand, cache.m6g.large, 3 nodes)"] == pytest.approx(3 * 730 * 0.149)  # 326.31
-    assert got["Backup storage (snapshots beyond one per node)"] is None  # usage unknown, said so, not $0
+    assert got["ElastiCache (on-demand, cache.m6g.large, 3 nodes)"] == pytest.approx(3 * 730 * 0.149)  # 326.31
+    assert got["Backup storage (beyond one snapshot per node)"] is None  # usage unknown, said so, not $0
     one = monthly("aws_elasticache_replication_group", {"node_type": "cache.t4g.small", "num_cache_clusters": 1}, EU)
     assert one["total"] == pytest.approx(730 * 0.036)
 
 
 def test_s3_sqs_lambda_logs_alarms_keys_secrets() -> None:
     s3 = monthly("aws_s3_bucket", {}, storageGb=100, putRequests=1_000_000, getRequests=10_000_000)
-    assert (s3["Storage (Standard)"], s3["PUT, COPY, POST, LIST requests"], s3["GET, SELECT and other requests"]) == (
+    writes, reads = s3["Standard: PUT, COPY, POST, LIST requests"], s3["Standard: GET, SELECT and other requests"]
+    assert (s3["Standard: storage"], writes, reads) == (
         pytest.approx(2.30),
         pytest.approx(5.00),
         pytest.approx(4.00),
@@ -130,7 +131,7 @@ def test_s3_sqs_lambda_logs_alarms_keys_secrets() -> None:
     assert monthly("aws_sqs_queue", {"fifo_queue": True}, requests=10_000_000)["total"] == pytest.approx(5.00)
     fn = monthly("aws_lambda_function", {"memory_size": 512}, monthlyRequests=1_000_000, averageDurationMs=200)
     assert fn["Requests"] == pytest.approx(0.20)
-    assert fn["Duration (x86)"] == pytest.approx(1_000_000 * 0.2 * 0.5 * 0.0000166667)
+    assert fn["Duration (x86, first 6B)"] == pytest.approx(1_000_000 * 0.2 * 0.5 * 0.0000166667)
     assert monthly("aws_cloudwatch_log_group", {}, logIngestionGb=10)["Data ingested"] == pytest.approx(5.00)
     assert monthly("aws_cloudwatch_log_group", {}, EU, logIngestionGb=10)["Data ingested"] == pytest.approx(5.70)
     assert monthly("aws_cloudwatch_metric_alarm", {})["total"] == pytest.approx(0.10)
@@ -150,7 +151,7 @@ def test_lambda_matches_infracost_on_its_reference_plan() -> None:
     )
     assert [(c.name, c.quantity, round(c.monthly_cost or 0, 2)) for c in cost.components] == [
         ("Requests", 100.0, 20.00),
-        ("Duration (x86)", 25_000_000.0, 416.67),
+        ("Duration (x86, first 6B)", 25_000_000.0, 416.67),
     ]
 
 
@@ -167,7 +168,7 @@ def test_rds_storage_price_matches_infracost_golden() -> None:
         assert db["storage_type"] in ("gp2", "(known after apply)")
         # The catalog prices Postgres only; the engine does not change the storage price.
         ours = monthly("aws_db_instance", {**db, "engine": "postgres", "instance_class": "db.t4g.micro"})
-        assert fmt.money(ours["Storage (gp2)"]) == line.split()[-1] == "$0.58"
+        assert fmt.money(ours["Storage (general purpose SSD, gp2)"]) == line.split()[-1] == "$0.58"
 
 
 def test_destroy_costs_nothing_after() -> None:
@@ -193,7 +194,7 @@ def test_unknown_values_are_not_zero() -> None:
         {"engine": "postgres", "instance_class": "(known after apply)", "allocated_storage": "${var.size}"},
     )
     assert got["Database instance (on-demand, Single-AZ)"] is None
-    assert got["Storage (gp2)"] is None
+    assert got["Storage (general purpose SSD, gp2)"] is None
 
 
 @pytest.mark.parametrize(
@@ -208,7 +209,7 @@ def test_unknown_values_are_not_zero() -> None:
         (
             "aws_elasticache_replication_group",
             {"node_type": "(known after apply)", "num_cache_clusters": 2},
-            "ElastiCache Redis (on-demand)",
+            "ElastiCache (on-demand)",
             "the node type is known only after apply",
         ),
     ],
@@ -226,10 +227,11 @@ def test_an_unknown_storage_type_is_priced_as_the_providers_default() -> None:
     attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "allocated_storage": 100}
     unknown = created("aws_db_instance", {**attrs, "storage_type": "(known after apply)"})
     [storage] = [c for c in unknown.components if c.name.startswith("Storage")]
-    assert (storage.name, storage.monthly_cost) == ("Storage (gp2)", pytest.approx(11.50))
+    assert (storage.name, storage.monthly_cost) == ("Storage (general purpose SSD, gp2)", pytest.approx(11.50))
     assert storage.usage == "storage type known only after apply; priced as gp2, the provider's default"
-    assert monthly("aws_db_instance", {**attrs, "iops": 1000})["Storage (io1)"] == pytest.approx(12.50)
-    assert monthly("aws_db_instance", attrs)["Storage (gp2)"] == pytest.approx(11.50)
+    io1 = monthly("aws_db_instance", {**attrs, "iops": 1000})
+    assert io1["Storage (provisioned IOPS SSD, io1)"] == pytest.approx(12.50)
+    assert monthly("aws_db_instance", attrs)["Storage (general purpose SSD, gp2)"] == pytest.approx(11.50)
 
 
 def test_every_rendered_resource_type_is_priced_or_free() -> None:
@@ -255,7 +257,7 @@ def test_missing_price_fails_closed() -> None:
     [
         (
             ("db.t4g.small: 0.032", "db.t4g.small: -0.032"),
-            "policies/pricing/us-east-1.yaml:24:25: prices.rds_instance_hour.values.postgres.single-az.db.t4g.small "
+            "policies/pricing/us-east-1.yaml:29:25: prices.rds_instance_hour.values.postgres.single-az.db.t4g.small "
             "must be a non-negative price (got -0.032)",
         ),
         (
@@ -266,8 +268,8 @@ def test_missing_price_fails_closed() -> None:
             "prices.kms_key_month.values: required field is missing",
         ),
         (
-            ("source: lambda, unit: GB-seconds", "source: lambdas, unit: GB-seconds"),
-            "prices.lambda_gb_second.source 'lambdas' is not listed under sources",
+            ("lambda_1m_requests: {source: lambda,", "lambda_1m_requests: {source: lambdas,"),
+            "prices.lambda_1m_requests.source 'lambdas' is not listed under sources",
         ),
         (("region: us-east-1", "region: us-east-2"), "region 'us-east-2' does not match the file name 'us-east-1'"),
     ],
@@ -354,7 +356,13 @@ def test_usage_the_catalog_does_not_guess_is_shown_as_depending_on_it() -> None:
     from ssops_ci.stages.cost import usage_for
 
     kind = load_setup(WorkTree(PROJECT)).catalog.get("PostgresDatabase")
-    attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "allocated_storage": 20, "storage_type": "gp3"}
+    attrs = {
+        "engine": "postgres",
+        "instance_class": "db.t4g.small",
+        "allocated_storage": 20,
+        "storage_type": "gp3",
+        "backup_retention_period": 7,
+    }
     change = ResourceChange(address="aws_db_instance.this", type="aws_db_instance", action="create", after=attrs)
     unstated = resource_cost(change, PRICES, (None, US), ({}, usage_for(kind, None, "aws_db_instance.this")))
     [backup] = [c for c in unstated.components if c.name == "Additional backup storage"]
@@ -364,3 +372,66 @@ def test_usage_the_catalog_does_not_guess_is_shown_as_depending_on_it() -> None:
     priced = resource_cost(change, PRICES, (None, US), ({}, stated))
     [backup] = [c for c in priced.components if c.name == "Additional backup storage"]
     assert backup.monthly_cost == pytest.approx(50 * 0.095)
+
+
+def test_io1_is_billed_for_its_minimum_storage_and_iops() -> None:
+    """Infracost's golden (mysql-iops-below-min): 50 GB / 500 IOPS of io1 bill as 100 GB and 1,000 IOPS."""
+    attrs = {"engine": "postgres", "instance_class": "db.t4g.small", "storage_type": "io1", "allocated_storage": 50}
+    got = monthly("aws_db_instance", {**attrs, "iops": 500})
+    assert got["Storage (provisioned IOPS SSD, io1)"] == pytest.approx(12.50)
+    assert got["Provisioned IOPS"] == pytest.approx(100.00)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (dt.date(2028, 2, 29), None),  # PostgreSQL 15 still in standard support
+        (dt.date(2028, 3, 1), ("Extended support (year 1)", 2 * 730 * 0.100)),  # $146.00, as Infracost's golden
+        (dt.date(2030, 3, 1), ("Extended support (year 3)", 2 * 730 * 0.200)),
+    ],
+)
+def test_extended_support_is_billed_from_the_day_standard_support_ends(
+    as_of: dt.date, expected: tuple[str, float] | None
+) -> None:
+    from dataclasses import replace
+
+    attrs = {"engine": "postgres", "engine_version": "15", "instance_class": "db.t4g.small", "allocated_storage": 20}
+    cost = created("aws_db_instance", attrs, replace(US, as_of=as_of))
+    found = [(c.name, c.monthly_cost) for c in cost.components if c.name.startswith("Extended support")]
+    assert found == ([] if expected is None else [(expected[0], pytest.approx(expected[1]))])
+
+
+def test_extended_support_without_a_price_fails_closed() -> None:
+    """eu-west-1 has no Extended Support price yet: a database that needs one is an error, never $0."""
+    from dataclasses import replace
+
+    attrs = {"engine": "postgres", "engine_version": "13.7", "instance_class": "db.t4g.small", "allocated_storage": 20}
+    with pytest.raises(PricingError, match="rds_extended_support_vcpu_hour is missing"):
+        created("aws_db_instance", attrs, replace(EU, as_of=dt.date(2026, 12, 3)))
+
+
+def test_performance_insights_long_term_retention_and_burstable_credits() -> None:
+    attrs = {
+        "engine": "postgres",
+        "instance_class": "db.t4g.small",
+        "allocated_storage": 20,
+        "performance_insights_enabled": True,
+    }
+    free = created("aws_db_instance", attrs)
+    names = [c.name for c in free.components]
+    assert "Performance Insights API" in names and "CPU credits" in names
+    assert not any("long-term retention" in n for n in names)  # 7 days are free
+    credits = monthly("aws_db_instance", attrs, cpuCreditVcpuHours=100)["CPU credits"]
+    assert credits == pytest.approx(100 * 0.075)
+    # long-term retention is billed per vCPU; the catalog has no price for it yet, so it fails closed
+    with pytest.raises(PricingError, match="rds_pi_retention_vcpu_month is missing"):
+        created("aws_db_instance", {**attrs, "performance_insights_retention_period": 731})
+
+
+def test_a_lifecycle_rule_moves_storage_to_standard_ia_prices() -> None:
+    """Objects in Standard-IA cost $0.0125 a GB, not Standard's $0.023 (Infracost: 30,000 GB = $375.00)."""
+    rule = {"rule": [{"status": "Enabled", "transition": [{"days": 30, "storage_class": "STANDARD_IA"}]}]}
+    got = monthly("aws_s3_bucket_lifecycle_configuration", rule, infrequentAccessStorageGb=30_000)
+    assert got["Standard-IA: storage"] == pytest.approx(375.00)
+    off = monthly("aws_s3_bucket_lifecycle_configuration", {"rule": [{**rule["rule"][0], "status": "Disabled"}]})
+    assert off == {"total": 0.0}

@@ -6,6 +6,7 @@ only reads what the stages need through the ports and hands their output to the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -172,14 +173,20 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
 
 
-def price(report: Report, planned: Planned, policies: Policies | None, cache: Cache | None = None) -> Report:
+def price(
+    report: Report,
+    planned: Planned,
+    policies: Policies | None,
+    cache: Cache | None = None,
+    today: dt.date | None = None,
+) -> Report:
     base, head = planned.scope.base, planned.scope.head
     try:
         prices = pricing_config.load(base.tree)
     except InputError as e:
         return cost.unpriceable(report, "; ".join(str(p) for p in e.problems))
     setup = base.setup
-    pricing = cost.Pricing(prices, setup.catalog if setup else None, setup.platform if setup else None)
+    pricing = cost.Pricing(prices, setup.catalog if setup else None, setup.platform if setup else None, today)
     report = cost.price(report, planned.prepared, pricing)
     if policies is None or setup is None:
         return report
@@ -211,7 +218,7 @@ def evaluate(
     else:
         policies = None
         report = findings.unjudgeable(planned.report, loaded)
-    report = price(report, planned, policies, services.cache)
+    report = price(report, planned, policies, services.cache, services.clock.today())
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)

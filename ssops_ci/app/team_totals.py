@@ -75,6 +75,8 @@ def team_monthly(head: Revision, base: Revision, tree: Tree, team: str, pricing:
     if head.setup is None:
         return 0.0
     ctx = context_key(head, base)
+    if ctx is not None and pricing.as_of is not None:
+        ctx += f"\0{pricing.as_of.isoformat()}"  # charges that start on a date (Extended Support)
     seen: set[str] = set()
     clouds: set[tuple[str, str]] = set()
     parts: list[float] = []

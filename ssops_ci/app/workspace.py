@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -100,9 +101,9 @@ def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendere
     return Rendered(expected, len(dirs), [], rendered.compare_files(actual, expected, dirs))
 
 
-def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None) -> dict[str, Any]:
+def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
     """What the requests cost per month, per resource, stack and team (Infracost's `breakdown`)."""
-    prices = Pricing(pricing.load(tree), s.catalog, s.platform)
+    prices = Pricing(pricing.load(tree), s.catalog, s.platform, as_of)
     valid, rendered_stacks = _validated_and_rendered(tree, s, paths, None, Renderer(s.catalog, s.platform).render)
     if valid.problems:
         raise InputError(valid.problems)

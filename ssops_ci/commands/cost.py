@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ssops_ci.adapters.clock import SystemClock
 from ssops_ci.app.workspace import breakdown
 from ssops_ci.commands.base import guarded, repo_option, selected_files, workspace
 from ssops_ci.model.fmt import money
@@ -22,7 +23,9 @@ def _stack_lines(s: dict[str, Any]) -> list[str]:
         for c in r["components"]:
             qty = "unknown" if c["quantity"] is None else f"{c['quantity']:,.2f} {c['unit']}"
             cost = "-" if c["monthly_cost"] is None else money(c["monthly_cost"])
-            lines.append(f"    {c['name']:<62} {qty:>24} {cost:>12}")
+            if c["monthly_cost"] is None and c["unit_price"] is not None:
+                qty, cost = "", f"${c['unit_price']:g} per {c['unit']}"  # as Infracost shows usage-based lines
+            lines.append(f"    {c['name']:<62} {qty:>24} {cost:>12}".rstrip())
             if c["usage"]:
                 lines.append(f"      ({c['usage']})")
     lines.append(f"  {'monthly':<62} {'':>24} {money(s['monthly']):>12}\n")
@@ -49,7 +52,7 @@ def _print(doc: dict[str, Any]) -> None:
 def cost(repo: Path, paths: tuple[str, ...], as_json: bool) -> int:
     """Monthly cost of the current requests (default: all), per resource, stack and team."""
     tree, s = workspace(repo)
-    doc = breakdown(tree, s, selected_files(tree, repo, paths))
+    doc = breakdown(tree, s, selected_files(tree, repo, paths), SystemClock().today())
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:

@@ -27,6 +27,7 @@ class PriceEntry(BaseModel):
     unit: str
     by: list[str] = Field(default_factory=list)
     values: float | dict[str, Any]
+    taken: dt.date | None = None  # when this entry's figures were copied, if not the file's `taken`
 
 
 def _leaves(value: Any, depth: int, loc: tuple[str, ...], out: list[tuple[tuple[str, ...], str]]) -> None:
@@ -44,6 +45,14 @@ def _leaves(value: Any, depth: int, loc: tuple[str, ...], out: list[tuple[tuple[
         _leaves(v, depth - 1, (*loc, str(k)), out)
 
 
+class SupportDates(BaseModel):
+    """When a major version leaves standard support (year 1 of paid Extended Support) and when year 3 begins."""
+
+    model_config = ConfigDict(extra="forbid")
+    year1: dt.date
+    year3: dt.date | None = None
+
+
 class PriceFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     region: str
@@ -51,6 +60,10 @@ class PriceFile(BaseModel):
     taken: dt.date
     sources: dict[str, str]
     prices: dict[str, PriceEntry]
+    # facts prices are multiplied by: vCPUs per instance class (Performance Insights, Extended Support)
+    vcpus: dict[str, int] = Field(default_factory=dict)
+    # engine -> major version -> dates AWS starts charging Extended Support for it
+    extended_support: dict[str, dict[str, SupportDates]] = Field(default_factory=dict)
 
 
 def _consistency(data: PriceFile, doc: yamlsrc.Located) -> list[Problem]:
@@ -85,6 +98,11 @@ class Price:
 class PriceBook:
     path: str
     data: PriceFile
+    as_of: dt.date | None = None  # the day prices are for (dated charges); None: the day they were taken
+
+    @property
+    def day(self) -> dt.date:
+        return self.as_of or self.data.taken
 
     def entry(self, key: str) -> PriceEntry:
         entry = self.data.prices.get(key)
@@ -104,6 +122,19 @@ class PriceBook:
                 raise PricingError(f"{self.path}: prices.{key}.values.{where} is missing; add its on-demand price")
             value = value[dim]
         return Price(float(value), entry.unit, self.source(entry))
+
+    def has(self, key: str, *dims: str) -> bool:
+        value: Any = self.data.prices[key].values if key in self.data.prices else None
+        for dim in dims:
+            if not isinstance(value, dict) or dim not in value:
+                return False
+            value = value[dim]
+        return value is not None
+
+    def vcpus(self, instance_class: str) -> int:
+        if instance_class not in self.data.vcpus:
+            raise PricingError(f"{self.path}: vcpus.{instance_class} is missing; add its vCPU count")
+        return self.data.vcpus[instance_class]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ price is "not priced" and a price that cannot be found fails the stack: it is ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ssops_ci.config.catalog import Catalog, Kind
@@ -33,6 +34,7 @@ class Pricing:
     prices: Prices
     catalog: Catalog | None  # usage assumptions per kind (None: the base's catalog is invalid)
     platform: Platform | None  # the region of each environment
+    as_of: dt.date | None = None  # the day charges that start on a date (Extended Support) are priced for
 
     def book(self, req: Request | None) -> PriceBook | None:
         if req is None or self.platform is None:
@@ -40,7 +42,8 @@ class Pricing:
         region = self.platform.region_of(req.environment)
         if region is None:
             raise PricingError(f"environment {req.environment!r} has no region in policies/platform.yaml")
-        return self.prices.book(region)
+        book = self.prices.book(region)
+        return replace(book, as_of=self.as_of) if self.as_of else book
 
     def kind(self, req: Request | None) -> Kind | None:
         return self.catalog.get(req.kind) if req and self.catalog else None
