@@ -157,3 +157,25 @@ def test_free_text_accepts_any_unicode_nfc(g: Setup) -> None:
 def test_usage_override_type_is_checked(g: Setup) -> None:
     [e] = errors(g, request_yaml(spec="  usage:\n    requests: lots\n"))
     assert e == "requests/payments/jobs.yaml:11:15: spec.usage.requests: Input should be a valid number (got 'lots')"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (request_yaml(kind="Queu"), "2:7: unknown kind 'Queu'; did you mean 'Queue'? known kinds: Function, "),
+        (request_yaml(kind="queue"), "2:7: unknown kind 'queue'; did you mean 'Queue'? known kinds: "),
+        (
+            request_yaml(spec="  retentionDay: 3\n"),
+            "10:3: spec.retentionDay: unknown field; did you mean 'retentionDays'? allowed here: delaySeconds, ",
+        ),
+        (
+            request_yaml().replace("  costCenter:", "  costCentre:"),
+            "metadata.costCentre: unknown field; did you mean 'costCenter'? allowed here: ",
+        ),
+        (request_yaml().replace("\n  team:", "\n\tteam:"), "a tab character: YAML indents with spaces only"),
+    ],
+)
+def test_a_slip_is_answered_with_what_was_meant(g: Setup, text: str, expected: str) -> None:
+    """As terraform and ruff do: the closest name, in the message that points at the line."""
+    found = errors(g, text)
+    assert any(expected in e for e in found), found

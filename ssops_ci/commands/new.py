@@ -11,6 +11,7 @@ from ssops_ci import API_VERSION
 from ssops_ci.app.workspace import validate_requests
 from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.config.catalog import Kind
+from ssops_ci.model.fmt import did_you_mean
 from ssops_ci.model.layout import REQUESTS
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.request import NAME_RULE, valid_name
@@ -77,7 +78,10 @@ def new(repo: Path, kind: str, team: str, name: str, env: str, cost_center: str 
     tree, g = workspace(repo)
     chosen = g.catalog.get(kind)
     if chosen is None:
-        raise SsopsError(f"unknown kind {kind!r}; `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}")
+        guess = did_you_mean(kind, g.catalog.kinds)
+        raise SsopsError(
+            f"unknown kind {kind!r};{guess} `ssops-ci catalog` lists: {', '.join(sorted(g.catalog.kinds))}"
+        )
     if team not in g.teams.teams:
         raise SsopsError(f"team {team!r} is not in policies/teams.yaml; known teams: {', '.join(g.teams.teams)}")
     if not valid_name(name):

@@ -244,7 +244,7 @@ def _declaration(tree: Tree, folder: str) -> TemplateFile:
     try:
         return TemplateFile.model_validate(doc.value)
     except ValidationError as e:
-        raise InputError(files.problems_from(e, doc, TemplateFile.RETIRED_FIELDS)) from None
+        raise InputError(files.problems_from(e, doc, TemplateFile.RETIRED_FIELDS, TemplateFile)) from None
 
 
 def _sources(tree: Tree, paths: list[str]) -> dict[str, str]:

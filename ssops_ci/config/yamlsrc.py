@@ -109,6 +109,18 @@ def _lone_carriage_return(text: str) -> int | None:
     return None
 
 
+def _plain(e: yaml.MarkedYAMLError, text: str, line: int, col: int) -> str:
+    """PyYAML's scanner words, said the way a person would fix them."""
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in here[: max(col, 1)] or (col <= len(here) and here[col - 1 : col] == "\t"):
+        return "a tab character: YAML indents with spaces only; replace the tab with spaces"
+    what = " ".join(x for x in (e.context, e.problem) if x)
+    if "mapping values are not allowed here" in what:
+        return f"invalid YAML: {what} (a value containing ': ' needs quotes, or the line is indented too far)"
+    return f"invalid YAML: {what}"
+
+
 def load(data: bytes, path: str, *, max_bytes: int = MAX_BYTES) -> Located:
     """Parse one YAML document; raise InputError listing every problem found."""
     if len(data) > max_bytes:
@@ -132,8 +144,7 @@ def load(data: bytes, path: str, *, max_bytes: int = MAX_BYTES) -> Located:
         raise InputError([Problem(path, line, col, e.message)]) from None
     except yaml.MarkedYAMLError as e:
         line, col = _mark(e.problem_mark or e.context_mark)
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise InputError([Problem(path, line, col, f"invalid YAML: {what}")]) from None
+        raise InputError([Problem(path, line, col, _plain(e, text, line, col))]) from None
     except yaml.YAMLError as e:
         raise InputError([Problem(path, 1, 1, f"invalid YAML: {e}")]) from None
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -25,3 +27,12 @@ def duration(hours: float | None) -> str:
     if hours >= 1:
         return f"{hours:.1f} h"
     return f"{hours * 60:.0f} min" if hours * 60 >= 1 else f"{hours * 3600:.0f} s"
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """ " did you mean 'fifo'?" for the closest choice (as terraform and ruff suggest), or "" when none is close."""
+    pool = list(choices)
+    close = difflib.get_close_matches(str(word), pool, n=1, cutoff=0.6)
+    if not close:  # a case slip ("queue" for "Queue") is not always "close" by ratio
+        close = [c for c in pool if c.lower() == str(word).lower()][:1]
+    return f" did you mean {close[0]!r}?" if close else ""

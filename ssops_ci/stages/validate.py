@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ssops_ci import API_VERSION
 from ssops_ci.config import yamlsrc
 from ssops_ci.config.catalog import Catalog, Kind
 from ssops_ci.config.files import describe
 from ssops_ci.config.teams import Teams
+from ssops_ci.model.fmt import did_you_mean
 from ssops_ci.model.layout import REQUEST_SUFFIXES, REQUESTS
 from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.model.request import NAME_RULE, Request, valid_name
@@ -47,7 +48,9 @@ def _body(doc: yamlsrc.Located, catalog: Catalog) -> tuple[dict[str, Any], Kind]
     kind = catalog.get(str(body.get("kind")))
     if kind is None:
         known = ", ".join(sorted(catalog.kinds)) or "(the catalog is empty)"
-        raise InputError([doc.problem(("kind",), f"unknown kind {body.get('kind')!r}; known kinds: {known}")])
+        guess = did_you_mean(body.get("kind"), catalog.kinds)
+        message = f"unknown kind {body.get('kind')!r};{guess} known kinds: {known}"
+        raise InputError([doc.problem(("kind",), message)])
     return body, kind
 
 
@@ -58,11 +61,7 @@ def _validated(doc: yamlsrc.Located, body: dict[str, Any], kind: Kind) -> Any:
         problems = []
         for err in e.errors(include_url=False):
             loc = tuple(err["loc"])
-            msg = describe(err)
-            if err["type"] == "extra_forbidden" and len(loc) >= 1:
-                allowed = _allowed_fields(kind.request_model, loc[:-1])
-                if allowed:
-                    msg += f"; allowed here: {', '.join(allowed)}"
+            msg = describe(err, model=kind.request_model)
             problems.append(doc.problem(loc, msg, prefer_key=err["type"] in ("extra_forbidden", "missing")))
         raise InputError(problems) from None
 
@@ -104,28 +103,6 @@ def parse(path: str, data: bytes, catalog: Catalog, teams: Teams | None) -> Requ
         waivers=list(meta.waivers),
         positions=_positions(doc),
     )
-
-
-def _allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    current: Any = model
-    for part in loc:
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
-            return []
-        current = _model_in(info.annotation)
-        if current is None:
-            return []
-    return sorted(getattr(current, "model_fields", {}))
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 @dataclass
