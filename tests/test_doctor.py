@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -80,3 +82,25 @@ def test_approvals_required_on_every_pr_stop_low_risk_merges(world: World, monke
 def test_offline_needs_no_api() -> None:
     result = CliRunner().invoke(cli, ["doctor", "--offline", "--repo", str(PROJECT)])
     assert result.exit_code == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("appended", "lost"),
+    [
+        ("", []),
+        # GitHub reads CODEOWNERS bottom-up: a broader line later takes the folder's files away
+        ("*.yaml @acme/contractors\n", ["/templates/", "/policies/", "/requests/payments/", "/requests/search/"]),
+        ("/requests/ @acme/everyone\n", ["/requests/payments/", "/requests/search/"]),
+        ("/policies/*.py @acme/contractors\n", []),  # risk.yaml is still the platform's
+    ],
+)
+def test_codeowners_is_read_as_github_reads_it(tmp_path: Path, appended: str, lost: list[str]) -> None:
+    from ssops_ci.adapters.worktree import WorkTree
+    from ssops_ci.config import teams
+    from ssops_ci.ops.doctor import codeowners
+
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github/CODEOWNERS").write_text((PROJECT / ".github/CODEOWNERS").read_text() + appended)
+    found = codeowners(tmp_path, teams.load(WorkTree(PROJECT)))
+    failing = [c.what.split(" gives ")[1].split(" to ")[0] for c in found if not c.ok]
+    assert failing == lost

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from codeowners import CodeOwners
 
 from ssops_ci.adapters.github import GitHubForge
 from ssops_ci.config.teams import Teams
@@ -36,24 +37,28 @@ class Check:
         return "ok" if self.ok else self.level
 
 
+def _owners_of(rules: CodeOwners, path: str) -> set[str]:
+    return {owner for _, owner in rules.of(path)}
+
+
 def codeowners(root: Path, teams: Teams) -> list[Check]:
+    """Who GitHub will ask to review each governed folder, read as GitHub reads CODEOWNERS: globs, and
+    the last matching line wins (a later `*.yaml @someone` takes templates' YAML from the platform)."""
     path = next(
         (root / p for p in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS") if (root / p).exists()), None
     )
     if path is None:
         return [Check(False, "CODEOWNERS exists", "add .github/CODEOWNERS (see README, Hardening)")]
-    rules: dict[str, set[str]] = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            pattern, *names = line.split()
-            rules[pattern] = set(names)
+    rules = CodeOwners(path.read_text(encoding="utf-8", errors="replace"))
+    where = path.relative_to(root)
     platform = teams.platform.mention
+    # a file typical of each folder: a rule that matches only some files (*.py) is caught too
+    samples = {"/templates/": "template.yaml", "/policies/": "risk.yaml", "/ssops_ci/": "x.py", "/.github/": "x.yml"}
     out = [
         Check(
-            platform in rules.get(governed, set()),
+            platform in _owners_of(rules, governed.strip("/") + "/" + samples.get(governed, "x")),
             f"CODEOWNERS gives {governed} to {platform}",
-            f"add `{governed} {platform}` to {path.relative_to(root)}",
+            f"add `{governed} {platform}` to {where}, after any broader line (the last match wins)",
         )
         for governed in GOVERNED
     ]
@@ -63,9 +68,9 @@ def codeowners(root: Path, teams: Teams) -> list[Check]:
         folder = f"/requests/{name}/"
         out.append(
             Check(
-                team.mention in rules.get(folder, set()),
+                team.mention in _owners_of(rules, f"requests/{name}/x.yaml"),
                 f"CODEOWNERS gives {folder} to {team.mention}",
-                f"add `{folder} {team.mention}` to {path.relative_to(root)}",
+                f"add `{folder} {team.mention}` to {where}, after any broader line (the last match wins)",
             )
         )
     return out
