@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def test_high_prod_database_replace(gitrepo: Callable[..., Repo]) -> None:
     row = next(r for r in table_rows(body) if r[0] == "<code>payments/orders-db</code>")
     assert row[6 - 1] == "1"  # one replace
     assert f"{code('aws_db_instance.this')}<br>replaced because db\\_name changed<br>holds data" in body
-    assert f"{code('db_name')} | {code('app')} | {code('orders')}" in body
+    assert f"{code('db_name')} | {code('app')} → {code('orders')}" in body  # one column: before → after
     assert "<details open><summary><b>payments/orders-db</b>" in body  # high-risk sections start open
 
 
@@ -104,7 +105,11 @@ def test_blocked_insecure_request(gitrepo: Callable[..., Repo]) -> None:
     assert body.splitlines()[1] == "## 🔴 Blocked · 7 problem(s) to fix · +$12.30/month"
     assert "**Blocked: fix requests/payments/site.yaml:10: spec.publicRead: true is not allowed" in body
     assert f"⛔ **blocking** critical · {code('CKV_AWS_70')} · <code>rendered/payments/site/main.tf:" in body
-    assert "[docs](https://www.checkov.io/5.Policy%20Index/terraform.html)" in body
+    # each finding links its own check, at the checkov version that ran
+    link = (
+        "https://github.com/bridgecrewio/checkov/blob/{}/checkov/terraform/checks/resource/aws/S3AllowsAnyPrincipal.py"
+    )
+    assert f"[docs]({link.format(metadata.version('checkov'))})" in body
     assert "**Fix:** set spec.publicRead to false" in body
     steps = body.split("### Next step")[1]
     assert steps.count("\n1. ") == 7
@@ -189,3 +194,23 @@ def test_plan_writes_the_comment_file(gitrepo: Callable[..., Repo], tmp_path: Pa
     assert result.exit_code == 0, result.stderr
     assert out.read_text().startswith(comment.MARKER)
     assert "risk: low - Will merge and apply automatically" in result.stdout
+
+
+def test_a_policy_document_reads_as_json_and_a_create_has_no_empty_column(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.branch("bucket")
+    repo.write("requests/payments/assets.yaml", request_yaml(kind="ObjectBucket", name="assets"))
+    repo.commit()
+    _, body = evaluate(repo, scanner=NoScan())
+    table = body.split("| | Resource | Attribute | Value (before → after) |")[1].split("\n\n")[0]
+    policy = next(line for line in table.splitlines() if "<code>policy</code>" in line)
+    assert "&quot;Version&quot;: &quot;2012-10-17&quot;" in policy  # JSON, as Terraform sends it
+    assert "'Version'" not in body and "jsonencode" not in policy
+    assert all(line.count("|") == 5 for line in table.splitlines()[1:])  # four columns, none left empty
+    assert " → " not in policy  # a create has no before
+
+
+def test_a_document_that_refers_to_other_resources_is_shown_as_written() -> None:
+    text = "${jsonencode({'Statement': [{'Resource': aws_kms_key.this.arn}]})}"
+    assert comment.diff_pair(None, text)[1] == code(text)
+    assert comment.diff_pair(None, "${jsonencode({'a': [1, 'b']})}")[1] == code('{"a": [1, "b"]}')

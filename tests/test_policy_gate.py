@@ -85,6 +85,11 @@ def test_public_bucket_is_caught_by_guardrail_and_checkov(gitrepo: Callable[...,
         "aws_s3_bucket_policy.this",
     )
     assert f.line and "arn:aws:s3" in (repo.root / f.file).read_text().splitlines()[f.line + 9]
+    # each finding links the check that made it (a graph check's file too), at the checkov that ran
+    links = {f.check_id: f.link for f in report.stack("payments/site").findings}
+    assert str(links["CKV_AWS_70"]).endswith("/checkov/terraform/checks/resource/aws/S3AllowsAnyPrincipal.py")
+    assert str(links["CKV_AWS_145"]).endswith("/checkov/terraform/checks/graph_checks/aws/S3KMSEncryptedByDefault.json")
+    assert links["CKV_SSOPS_2"] == "https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk"
     assert f.remediation.startswith("set spec.publicRead to false")
 
 

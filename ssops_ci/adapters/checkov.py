@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ssops_ci.adapters.checkov_links import check_link
 from ssops_ci.config.catalog import Catalog, CheckovException
 from ssops_ci.config.policies import Policies
 from ssops_ci.model.finding import Finding, ScanResult, Severity
@@ -257,7 +258,7 @@ class CheckovScanner:
             "resource": rec.resource,
             "file": rel,
             "line": rec.file_line_range[0] if rec.file_line_range else None,
-            "link": rec.guideline or self.config.default_link,
+            "link": rec.guideline or check_link(rec.check_id, rec.check_class) or self.config.default_link,
         }
         accepted = self._accepted(rec.check_id, stack)
         if accepted is not None:

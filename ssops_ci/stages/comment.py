@@ -7,6 +7,7 @@ table, hide text or forge the sticky marker.
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import re
@@ -48,9 +49,29 @@ def escape(value: Any) -> str:
     return text
 
 
+# The static plan keeps `jsonencode({...})` as the parser wrote it (Python-literal quoting); a reviewer
+# should read the JSON document Terraform will send.
+_JSONENCODE = re.compile(r"^\$\{jsonencode\((.*)\)\}$", re.DOTALL)
+_MAX_DOCUMENT = 100_000
+
+
+def _document(text: str) -> str:
+    m = _JSONENCODE.match(text)
+    if m is None or len(text) > _MAX_DOCUMENT:
+        return text
+    try:
+        return json.dumps(ast.literal_eval(m.group(1)), ensure_ascii=False)
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
+        return text  # it refers to other resources (known after apply): shown as written
+
+
+def _text(value: Any) -> str:
+    return _document(value) if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
 def code(value: Any, limit: int = 120) -> Markup:
     """A value shown as inline code (HTML <code>, which unlike backticks survives any content)."""
-    text = visible(redact(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)))
+    text = visible(redact(_text(value)))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     # Markdown still parses inline HTML's content, so Markdown punctuation is escaped here too.
@@ -61,10 +82,6 @@ def code(value: Any, limit: int = 120) -> Markup:
 def pre(text: str) -> Markup:
     """Tool output verbatim: an HTML <pre> block, which Markdown leaves alone, escaped for HTML only."""
     return Markup(f"<pre>{html.escape(visible(redact(text)), quote=False)}</pre>")  # noqa: S704 - escaped
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def diff_pair(before: Any, after: Any, limit: int = 120) -> tuple[Markup | str, Markup | str]:
