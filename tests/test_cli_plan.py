@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import git
@@ -75,7 +76,8 @@ def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
             "template (Packages come only from the platform's artifact bucket, which CI alone can write; per-team "
             "signing profiles are not offered yet.)",
             "remediation": "nothing to do: the platform team accepted this for the template",
-            "link": "https://www.checkov.io/5.Policy%20Index/terraform.html",
+            "link": "https://github.com/bridgecrewio/checkov/blob/"
+            f"{metadata.version('checkov')}/checkov/terraform/checks/resource/aws/LambdaCodeSigningConfigured.py",
             "blocking": False,
             "waived": False,
             "waiver_reason": None,

@@ -214,3 +214,17 @@ def test_a_document_that_refers_to_other_resources_is_shown_as_written() -> None
     text = "${jsonencode({'Statement': [{'Resource': aws_kms_key.this.arn}]})}"
     assert comment.diff_pair(None, text)[1] == code(text)
     assert comment.diff_pair(None, "${jsonencode({'a': [1, 'b']})}")[1] == code('{"a": [1, "b"]}')
+
+
+def test_a_resize_shows_each_component_before_and_after(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    repo.branch("bigger")
+    repo.edit("requests/payments/orders-db.yaml", "size: small", "size: medium")
+    repo.commit()
+    _, body = evaluate(repo, scanner=NoScan())
+    assert "| Monthly (before → after) |" in body
+    # prod is Multi-AZ: db.t4g.small $0.064/h -> db.m6g.large $0.318/h
+    assert "Database instance (on-demand, Multi-AZ, db.m6g.large)" in body
+    assert "| $46.72 → $232.14 |" in body
+    assert "CPU credits (no longer billed)" in body  # only burstable classes buy credits
+    assert "| $11.50 |" in body  # storage did not change: one figure, no arrow

@@ -27,6 +27,7 @@ class Component(BaseModel):
     monthly_cost: float | None
     usage: str | None = None  # the assumption that produced the quantity, shown next to it
     source: str
+    key: str = ""  # the price entry it is billed under: what matches it to itself before a change
 
 
 class ResourceCost(BaseModel):
@@ -40,6 +41,10 @@ class ResourceCost(BaseModel):
     monthly_delta: float = 0.0
     unknown_components: int = 0  # components whose usage or size is unknown (not counted)
     components: list[Component] = Field(default_factory=list)  # after the change (before, if destroyed)
+    # an update's components as they cost before it, by their name after it (None: usage unknown)...
+    before_components: dict[str, float | None] = Field(default_factory=dict)
+    # ...and those it no longer has, by their name before it
+    removed_components: dict[str, float | None] = Field(default_factory=dict)
     note: str | None = None
 
 

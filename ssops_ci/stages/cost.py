@@ -84,6 +84,26 @@ def _note(status: Status, rtype: str, prices: Prices) -> str | None:
     return "no price known for this resource type" if status == "not-priced" else None
 
 
+def _matched(
+    before: list[Component] | None, after: list[Component] | None
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Each component after a change paired with itself before it: the same price entry, in the same order
+    (a resize renames 'db.t4g.small' to 'db.m6g.large'; it is still the instance). Unpaired ones went away."""
+
+    def keyed(comps: list[Component] | None) -> dict[tuple[str, int], Component]:
+        seen: dict[str, int] = {}
+        out: dict[tuple[str, int], Component] = {}
+        for c in comps or []:
+            n = seen[c.key] = seen.get(c.key, -1) + 1
+            out[(c.key or c.name, n)] = c
+        return out
+
+    was, now = keyed(before), keyed(after)
+    matched = {c.name: was[k].monthly_cost for k, c in now.items() if k in was}
+    removed = {c.name: c.monthly_cost for k, c in was.items() if k not in now}
+    return matched, removed
+
+
 def resource_cost(
     change: ResourceChange,
     prices: Prices,
@@ -95,6 +115,9 @@ def resource_cost(
     sides = (status_b, status_a)
     status: Status = "not-priced" if "not-priced" in sides else "free" if "free" in sides else "priced"
     shown = comps_a if change.after is not None else comps_b
+    matched, removed = (
+        _matched(comps_b, comps_a) if change.before is not None and change.after is not None else ({}, {})
+    )
     return ResourceCost(
         address=change.address,
         type=change.type,
@@ -105,6 +128,8 @@ def resource_cost(
         monthly_delta=round((cost_a or 0.0) - (cost_b or 0.0), 6),
         unknown_components=sum(1 for c in shown or [] if c.quantity is None),
         components=shown or [],
+        before_components=matched,
+        removed_components=removed,
         note=_note(status, change.type, prices),
     )
 

@@ -79,6 +79,7 @@ class Builder:
                 monthly_cost=None if qty is None else round(qty * price.amount, 6),
                 usage=usage,
                 source=price.source,
+                key=key,
             )
         )
 
@@ -94,6 +95,7 @@ class Builder:
                 monthly_cost=None,
                 usage=why,
                 source=self.book.source(entry),
+                key=key,
             )
         )
 
