@@ -74,7 +74,8 @@ def test_wrong_types_are_not_coerced(g: Setup) -> None:
 def test_enum_values(g: Setup) -> None:
     [e] = errors(g, request_yaml(kind="PostgresDatabase", spec="  size: xlarge\n"))
     assert e == (
-        "requests/payments/jobs.yaml:10:9: spec.size: Input should be 'small', 'medium' or 'large' (got 'xlarge')"
+        "requests/payments/jobs.yaml:10:9: spec.size: Input should be 'small', 'medium' or 'large' (got 'xlarge'); "
+        "did you mean 'large'?"
     )
 
 

@@ -15,6 +15,7 @@ COMMANDS = {
     "catalog": "ssops_ci.commands.catalog:catalog",
     "schema": "ssops_ci.commands.schema:schema",
     "new": "ssops_ci.commands.new:new",
+    "policy": "ssops_ci.commands.policy:policy",
     "init": "ssops_ci.commands.init:init",
     "plan": "ssops_ci.commands.plan:plan",
     "check": "ssops_ci.commands.check:check",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -17,22 +18,43 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """The fields a model accepts at `loc` (a nested model's, through optionals and lists)."""
-    current: Any = model
+    """The fields a model accepts at `loc`, through nested models, optionals, lists and mappings."""
+    annotation: Any = model
     for part in loc:
-        info = getattr(current, "model_fields", {}).get(part)
-        if info is None:
+        current = _model_in(annotation)
+        if current is not None and part in current.model_fields:
+            annotation = current.model_fields[part].annotation
+        elif _is_container(annotation):
+            annotation = _element(annotation)  # `part` is a list index or a mapping key
+        else:
             return []
-        current = _model_in(info.annotation)
-        if current is None:
-            return []
-    return sorted(getattr(current, "model_fields", {}))
+    found = _model_in(annotation)
+    return sorted(found.model_fields) if found is not None else []
+
+
+def _is_container(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin in (list, dict, tuple, set, frozenset):
+        return True
+    return any(_is_container(a) for a in get_args(annotation)) if origin is not None else False
+
+
+def _element(annotation: Any) -> Any:
+    """The value type of a list or mapping (inside an optional)."""
+    origin = get_origin(annotation)
+    if origin in (list, set, frozenset, tuple):
+        return get_args(annotation)[0]
+    if origin is dict:
+        return get_args(annotation)[1]
+    return next((_element(a) for a in get_args(annotation) if _is_container(a)), None)
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    for arg in getattr(annotation, "__args__", ()):
+    if get_origin(annotation) in (list, dict, tuple, set, frozenset):
+        return None  # a container's elements are reached through its index or key
+    for arg in get_args(annotation):
         found = _model_in(arg)
         if found is not None:
             return found
@@ -60,10 +82,13 @@ def describe(err: ErrorDetails, retired: Mapping[str, str] | None = None, model:
         return f"{loc}: {hint}" if hint else unknown_field(tuple(err.get("loc", ())), model)
     msg = str(err.get("msg", "invalid value"))
     got = err.get("input")
+    guess = ""
+    if kind in ("literal_error", "enum") and isinstance(got, str):
+        guess = did_you_mean(got, re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
     shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return f"{loc}: {msg} (got {shown})"
+    return f"{loc}: {msg} (got {shown})" + (f";{guess}" if guess else "")
 
 
 def problems_from(

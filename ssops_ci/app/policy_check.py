@@ -1,0 +1,26 @@
+"""`ssops-ci policy check`: every platform-owned file of a tree, validated at once, each problem at its line."""
+
+from __future__ import annotations
+
+from ssops_ci.config import checkov, guardrails, objectives, policies, pricing, risk_rules, setup
+from ssops_ci.model.problems import Problem
+from ssops_ci.ports import Tree
+
+# what is read, in the order a platform engineer would fix it: the catalog first, since policies name its kinds
+FILES = "templates/*/template.yaml, policies/teams.yaml, policies/platform.yaml, policies/guardrails.yaml, "
+FILES += "policies/risk.yaml, policies/checkov/, policies/pricing/, policies/objectives.yaml"
+
+
+def check_policies(tree: Tree) -> list[Problem]:
+    """Every problem in the catalog and the policy files; [] when the gate could run on this tree."""
+    problems: list[Problem] = []
+    s = policies.attempt(setup.load, tree, problems)
+    # each file on its own, so a broken catalog does not hide a broken policy
+    rails = policies.attempt(guardrails.load, tree, problems)
+    for load in (risk_rules.load, checkov.load_config, checkov.load_custom_checks):
+        policies.attempt(load, tree, problems)
+    if s is not None and rails is not None:
+        problems.extend(guardrails.check_against(rails, s.catalog))
+    policies.attempt(pricing.load, tree, problems)
+    policies.attempt(objectives.load, tree, problems)
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.col, p.message))
