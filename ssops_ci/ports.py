@@ -60,9 +60,6 @@ class Repository(Protocol):
     def diff(self, old: str, new: str) -> list[PathChange]:
         """What changed from `old` to `new`, with renames detected."""
 
-    def grep(self, sha: str, prefix: str, pattern: str) -> list[str]:
-        """Files under `prefix` at `sha` with a line matching the extended regular expression `pattern`."""
-
     def parents(self, sha: str) -> list[str]: ...
 
     def message(self, sha: str) -> str: ...

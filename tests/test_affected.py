@@ -12,7 +12,7 @@ from ssops_ci.adapters.git import GitRepository
 from ssops_ci.app.scope import scope
 from ssops_ci.model.plan import Affected
 from ssops_ci.model.problems import SsopsError
-from ssops_ci.stages.affected import grep_pattern
+from ssops_ci.stages.affected import reached_by
 from tests.conftest import Repo, request_yaml
 
 
@@ -52,7 +52,13 @@ def test_renamed_request_is_a_delete_and_an_add(gitrepo: Callable[..., Repo]) ->
 
 
 def test_template_change_reaches_every_request_of_that_kind(gitrepo: Callable[..., Repo]) -> None:
-    repo = gitrepo({"requests/payments/q2.yaml": request_yaml(name="q2", spec="  fifo: true  # comment\n")})
+    quoted = request_yaml(name="q3").replace("kind: Queue", '"kind": "Queue"')  # valid YAML, any spelling
+    repo = gitrepo(
+        {
+            "requests/payments/q2.yaml": request_yaml(name="q2", spec="  fifo: true  # comment\n"),
+            "requests/payments/q3.yaml": quoted,
+        }
+    )
     repo.branch("platform-change")
     repo.edit(
         "templates/queue/main.tf.j2",
@@ -63,6 +69,7 @@ def test_template_change_reaches_every_request_of_that_kind(gitrepo: Callable[..
     got = touched(repo)
     assert got == {
         "payments/q2": ["template-changed"],
+        "payments/q3": ["template-changed"],
         "payments/refund-events": ["template-changed"],
         "search/crawl-queue": ["template-changed"],
     }
@@ -160,21 +167,17 @@ def test_shallow_clone_without_merge_base(gitrepo: Callable[..., Repo], tmp_path
         r.merge_base(r.resolve("origin/main"), r.resolve("origin/feature"))
 
 
-def requests_matching(r: GitRepository, sha: str, key: str, values: set[str]) -> list[str]:
-    pattern = grep_pattern(key, values)
-    return r.grep(sha, "requests", pattern) if pattern else []
-
-
-def test_requests_matching_uses_git_grep(gitrepo: Callable[..., Repo]) -> None:
-    repo = gitrepo()
-    r = GitRepository.open(repo.root)
-    assert requests_matching(r, "HEAD", "kind", {"Queue"}) == [
-        "requests/payments/refund-events.yaml",
-        "requests/search/crawl-queue.yaml",
-    ]
-    assert requests_matching(r, "HEAD", "  environment", {"prod"}) == [
-        "requests/payments/orders-db.yaml",
-        "requests/payments/receipts.yaml",
-        "requests/search/query-cache.yaml",
-    ]
-    assert requests_matching(r, "HEAD", "kind", {"Nothing"}) == []
+@pytest.mark.parametrize(
+    ("text", "reached"),
+    [
+        ("kind: Queue\nmetadata: {environment: dev}\n", True),
+        ('"kind": "Queue"\n', True),  # a quoted key: valid YAML that a line regex missed
+        ("{kind: Queue, metadata: {environment: dev}}\n", True),  # flow style
+        ("kind: Function\nmetadata:\n  environment: prod\n", True),  # by environment
+        ("kind: Function\nmetadata:\n  environment: dev\n", False),
+        ("# kind: Queue\nkind: Function\n", False),  # a comment is not the kind
+        ("kind: [unclosed\n", True),  # does not parse: counted in, so validation reports it
+    ],
+)
+def test_a_platform_change_reaches_requests_by_what_they_say_not_how_they_spell_it(text: str, reached: bool) -> None:
+    assert reached_by(text.encode(), frozenset({"Queue"}), frozenset({"prod"})) is reached

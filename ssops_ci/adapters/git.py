@@ -125,15 +125,6 @@ class GitRepository:
             for d in self._commit(old).diff(self._commit(new), M=True)
         ]
 
-    def grep(self, sha: str, prefix: str, pattern: str) -> list[str]:
-        try:
-            out = self.git.git.grep("-l", "-E", pattern, sha, "--", f"{prefix}/")
-        except git.GitCommandError as e:
-            if e.status == 1:  # no match
-                return []
-            raise
-        return sorted(line.split(":", 1)[1] for line in out.splitlines() if ":" in line)
-
     def uncommitted(self, prefixes: list[str]) -> list[str]:
         """Paths under `prefixes` whose working copy differs from HEAD (untracked files included)."""
         out = self.git.git.status("--porcelain", "--untracked-files=all", "--", *prefixes)

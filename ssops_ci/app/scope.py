@@ -29,21 +29,27 @@ class Scope:
     merged: MergedRequests  # the requests once the PR merges into the current base
 
 
-def _grep(repo: Repository, sha: str, key: str, values: set[str]) -> list[str]:
-    pattern = affected.grep_pattern(key, values)
-    return repo.grep(sha, REQUESTS, pattern) if pattern else []
-
-
-def _reached(repo: Repository, found: Affected, base: Revision, head: Revision) -> list[str]:
-    """Request files a platform change reaches without changing them."""
+def _reached(found: Affected, base: Revision, head: Revision) -> list[str]:
+    """Request files a platform change reaches without changing them, found by reading each request."""
     catalogs = [r.setup.catalog for r in (base, head) if r.setup]
-    paths = _grep(repo, found.head, "kind", affected.kinds_reached(found, catalogs))
+    kinds = frozenset(affected.kinds_reached(found, catalogs))
+    environments: frozenset[str] = frozenset()
     if base.setup and head.setup:
         reach = affected.platform_reach(found, base.setup.platform, head.setup.platform)
         if reach.everything:
-            paths += [p for p in head.tree.files(REQUESTS) if is_request_file(p)]
-        paths += _grep(repo, found.head, "  environment", set(reach.environments))
-    return paths
+            return [p for p in head.tree.files(REQUESTS) if is_request_file(p)]
+        environments = frozenset(reach.environments)
+    if not kinds and not environments:
+        return []
+    requests = [p for p in head.tree.files(REQUESTS) if is_request_file(p)]
+    return [p for p in requests if affected.reached_by(_read(head, p), kinds, environments)]
+
+
+def _read(revision: Revision, path: str) -> bytes | None:
+    try:
+        return revision.tree.read(path)
+    except InputError:
+        return None  # too big or unreadable: counted in, so that validation reports it
 
 
 def scope(repo: Repository, base_ref: str, head_ref: str) -> Scope:
@@ -55,7 +61,7 @@ def scope(repo: Repository, base_ref: str, head_ref: str) -> Scope:
     # The head's templates render to show the change, but which providers a stack may pull in is the
     # base's call: a PR must not be able to allow itself a provider binary and have CI run it.
     head = load_revision(repo.tree(head_sha), base.setup.platform.allowed_providers if base.setup else None)
-    found = affected.with_reach(found, _reached(repo, found, base, head))
+    found = affected.with_reach(found, _reached(found, base, head))
     changed = frozenset(p for c in changes for p in (c.a_path, c.b_path) if p and is_request_file(p))
     return Scope(found, base, head, MergedRequests(base.tree, head.tree, changed))
 

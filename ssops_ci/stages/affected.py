@@ -7,9 +7,10 @@ every request of a kind (a template change) or of an environment (platform.yaml)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+import yaml
 
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
@@ -23,6 +24,8 @@ from ssops_ci.model.layout import (
     stack_of_rendered,
 )
 from ssops_ci.model.plan import Affected, PathChange, Touched
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def request_id(path: str) -> str:
@@ -119,13 +122,20 @@ def platform_reach(found: Affected, old: Platform, new: Platform) -> PlatformRea
     return PlatformReach(environments=frozenset(envs))
 
 
-def grep_pattern(key: str, values: Iterable[str]) -> str | None:
-    """An extended regex for a request line `<key>: <one of values>` (`key` carries its indentation)."""
-    values = set(values)
-    if not values:
-        return None
-    alternatives = "|".join(re.escape(v) for v in sorted(values))
-    return rf"^{key}:[[:space:]]*['\"]?({alternatives})['\"]?[[:space:]]*(#.*)?$"
+def reached_by(data: bytes | None, kinds: frozenset[str], environments: frozenset[str]) -> bool:
+    """Whether a request file is of one of `kinds` or in one of `environments`, read as YAML (any spelling:
+    quoted keys, flow style, anchors). A file that does not parse is counted in, so that it is reported."""
+    if not kinds and not environments:
+        return False
+    try:
+        body = yaml.load(data or b"", Loader=_LOADER)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return True
+    if not isinstance(body, dict):
+        return True
+    meta = body.get("metadata")
+    env = meta.get("environment") if isinstance(meta, dict) else None
+    return str(body.get("kind")) in kinds or str(env) in environments
 
 
 def with_reach(found: Affected, paths: Iterable[str]) -> Affected:
