@@ -6,11 +6,11 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config.catalog import Example
 from ssops_ci.config.setup import Setup
 from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.request import Request
@@ -20,24 +20,6 @@ from ssops_ci.stages.render import Renderer
 from tests.conftest import PROJECT
 
 ENVS = ("dev", "staging", "prod")
-# Branches of each template worth exercising, beyond the defaults.
-VARIANTS: dict[str, list[dict[str, Any]]] = {
-    "PostgresDatabase": [
-        {},
-        {"size": "large", "highAvailability": True, "storageGb": 4000, "postgresVersion": "15"},
-    ],
-    "ObjectBucket": [
-        {},
-        {"expireAfterDays": 365, "infrequentAccessAfterDays": 10, "noncurrentVersionDays": 1},
-    ],
-    "Queue": [{}, {"fifo": True, "delaySeconds": 900, "retentionDays": 14}],
-    # A replica-less cache is fine for dev and staging only; guardrails and checkov both refuse it in prod.
-    "RedisCache": [{"replicas": 0, "_envs": ["dev", "staging"]}, {"size": "large", "replicas": 5}],
-    "Function": [
-        {"artifact": "t/f/1.zip"},
-        {"artifact": "t/f/2.zip", "environment": {"A": "b", "LONG_NAME": "c"}},
-    ],
-}
 # Resource types AWS cannot tag; everything else must carry the standard tags.
 UNTAGGABLE = {
     "aws_kms_alias",
@@ -61,13 +43,13 @@ UNTAGGABLE = {
 def all_stacks() -> Iterator[tuple[Setup, Stack]]:
     g = load_setup(WorkTree(PROJECT))
     renderer = Renderer(g.catalog, g.platform)
-    assert set(VARIANTS) == set(g.catalog.kinds), "add variants for every kind in the catalog"
-    for kind_name, variants in VARIANTS.items():
-        model = g.catalog.kinds[kind_name].request_model
+    # whatever the catalog holds: each kind's examples (template.yaml), or its defaults when it has none
+    for kind_name, kind in sorted(g.catalog.kinds.items()):
+        model = kind.request_model
         for env in ENVS:
-            for i, variant in enumerate(variants):
-                spec = {k: v for k, v in variant.items() if k != "_envs"}
-                if env not in variant.get("_envs", ENVS):
+            for i, example in enumerate(kind.spec.examples or [Example()]):
+                spec = example.spec
+                if env not in (example.environments or ENVS):
                     continue
                 name = f"{kind_name.lower()[:10]}-{i}"
                 body = {

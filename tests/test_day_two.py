@@ -11,8 +11,11 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+import yaml
 
-from tests.conftest import Repo, evaluate, request_yaml
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config.setup import load as load_setup
+from tests.conftest import PROJECT, Repo, evaluate, request_yaml
 
 TODAY = dt.date(2026, 12, 3)
 
@@ -91,11 +94,24 @@ def test_a_later_change_plans_as_intended(
     assert got_tier == tier
 
 
-@pytest.mark.parametrize("kind", ["PostgresDatabase", "ObjectBucket", "Queue", "RedisCache", "Function"])
+def _kinds_and_a_prod_spec() -> list[tuple[str, str]]:
+    """Every kind the catalog holds, with the spec of its first example that may run in prod."""
+    catalog = load_setup(WorkTree(PROJECT)).catalog
+    out = []
+    for name, kind in sorted(catalog.kinds.items()):
+        example = next((e for e in kind.spec.examples if "prod" in (e.environments or ["prod"])), None)
+        spec = yaml.safe_dump(example.spec, default_flow_style=False) if example and example.spec else ""
+        out.append((name, "".join(f"  {line}\n" for line in spec.splitlines())))
+    return out
+
+
+KINDS = _kinds_and_a_prod_spec()
+
+
+@pytest.mark.parametrize(("kind", "spec"), KINDS, ids=[k for k, _ in KINDS])
 def test_deleting_a_request_destroys_its_stack_and_data_needs_the_platform_team(
-    gitrepo: Callable[..., Repo], kind: str
+    gitrepo: Callable[..., Repo], kind: str, spec: str
 ) -> None:
-    spec = "  artifact: t/f/1.zip\n" if kind == "Function" else ""
     path = "requests/payments/gone.yaml"
     repo = gitrepo({path: request_yaml(kind=kind, name="gone", env="prod", spec=spec)})
     repo.branch("delete")

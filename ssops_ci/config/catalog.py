@@ -91,6 +91,16 @@ class UsageAssumption(BaseModel):
     resource: str | None = None  # the resource address it applies to (default: every resource)
 
 
+class Example(BaseModel):
+    """A request this kind must render cleanly; the catalog's own tests render each one in every
+    environment it names (provider schema, AWS limits, checkov, terraform fmt, prices)."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = ""
+    spec: dict[str, Any] = Field(default_factory=dict)
+    environments: list[str] | None = None  # None: every environment
+
+
 class TemplateFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     # Fields earlier versions read, and what replaces them (said instead of "unknown field").
@@ -110,6 +120,8 @@ class TemplateFile(BaseModel):
     checkov_exceptions: list[CheckovException] = Field(default_factory=list)
     # What to tell a developer when a check fails on this kind (check id -> hint).
     remediation: dict[str, str] = Field(default_factory=dict)
+    # The branches of the templates worth exercising, beyond the defaults (none: the defaults only).
+    examples: list[Example] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _usage_not_a_parameter(self) -> TemplateFile:
