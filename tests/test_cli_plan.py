@@ -185,8 +185,44 @@ def test_merge_reports_of_different_runs(changed: Repo, tmp_path: Path) -> None:
 def test_plan_appends_to_the_job_summary(changed: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    run("plan", "--repo", str(changed.root), "--base", "main")
-    assert "search/indexer" in summary.read_text()
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    changed.write(
+        "requests/payments/site.yaml", request_yaml(kind="ObjectBucket", name="site", spec="  publicRead: true\n")
+    )
+    changed.commit()
+    result = run("plan", "--repo", str(changed.root), "--base", "main", "--json", str(tmp_path / "r.json"))
+    text = summary.read_text()
+    assert text.startswith("<!-- ssops-ci:comment -->") and "search/indexer" in text  # the comment itself
+    findings = [f for s in json.loads((tmp_path / "r.json").read_text())["stacks"] for f in s["findings"]]
+    errors = [ln for ln in result.stdout.splitlines() if ln.startswith("::error ")]
+    assert len(errors) == sum(f["blocking"] for f in findings) > 0
+    assert (
+        "::error file=requests/payments/site.yaml,line=10,title=guardrail.param.all.ObjectBucket.publicRead"
+        in result.stdout
+    )
+
+
+def test_findings_become_annotations_no_value_can_break_out_of() -> None:
+    from ssops_ci.model.finding import Finding
+    from ssops_ci.model.report import Report, StackReport
+    from ssops_ci.stages.annotations import workflow_commands
+
+    hostile = "x\n::error file=evil::injected, 100%"
+    finding = Finding(
+        source="guardrail",
+        check_id="guardrail.param",
+        severity="high",
+        stack="p/q",
+        message=hostile,
+        remediation="set it: to false",
+        blocking=True,
+        file="requests/p/q,1.yaml",
+        line=7,
+    )
+    report = Report.model_construct(stacks=[StackReport.model_construct(id="p/q", findings=[finding])])
+    [line] = workflow_commands(report)
+    assert line.startswith("::error file=requests/p/q%2C1.yaml,line=7,title=guardrail.param (p/q)::x%0A")
+    assert "\n" not in line and "100%25" in line
 
 
 def test_git_repo_handle_is_reused(changed: Repo) -> None:

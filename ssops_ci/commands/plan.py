@@ -15,6 +15,7 @@ from ssops_ci.model.report import Report
 from ssops_ci.ops import wiring
 from ssops_ci.stages import comment
 from ssops_ci.stages.affected import matrix
+from ssops_ci.stages.annotations import workflow_commands
 from ssops_ci.stages.report import merge, summary_text
 
 
@@ -27,10 +28,13 @@ def write_outputs(report: Report, json_out: Path | None, comment_out: Path | Non
         comment_out.write_text(comment.render(report), encoding="utf-8")
     text = summary_text(report)
     click.echo(text, nl=False)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in workflow_commands(report):  # findings on the diff, at their lines
+            click.echo(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as f:
-            f.write("```\n" + text + "```\n")
+            f.write(comment.render(report) + "\n")  # the comment the pull request gets, on the run's page
 
 
 def load_report(path: Path) -> Report:
