@@ -26,15 +26,19 @@ def write_outputs(report: Report, json_out: Path | None, comment_out: Path | Non
     if comment_out:
         comment_out.parent.mkdir(parents=True, exist_ok=True)
         comment_out.write_text(comment.render(report), encoding="utf-8")
-    text = summary_text(report)
-    click.echo(text, nl=False)
+    click.echo(summary_text(report), nl=False)
+    publish_in_actions(report)
+
+
+def publish_in_actions(report: Report) -> None:
+    """In GitHub Actions: findings as annotations on the diff, and the PR comment as the job summary."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in workflow_commands(report):  # findings on the diff, at their lines
+        for line in workflow_commands(report):
             click.echo(line)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as f:
-            f.write(comment.render(report) + "\n")  # the comment the pull request gets, on the run's page
+            f.write(comment.render(report) + "\n")
 
 
 def load_report(path: Path) -> Report:

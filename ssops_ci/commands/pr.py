@@ -13,9 +13,11 @@ from ssops_ci.app.gate import Outcome
 from ssops_ci.commands import event
 from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.commands.forge import forge_options, make_forge, pr_number, report_url
+from ssops_ci.commands.plan import publish_in_actions
 from ssops_ci.commands.records import open_records
 from ssops_ci.model.forge import REPORT_ARTIFACT, RISK_CONTEXT
 from ssops_ci.model.problems import SsopsError
+from ssops_ci.model.report import Report
 from ssops_ci.ops import wiring
 from ssops_ci.ports import Forge
 
@@ -164,6 +166,8 @@ def pr_plan(
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
     click.echo(f"wrote {', '.join(sorted(files))} to {out}")
+    if jobs.REPORT_FILE in files:
+        publish_in_actions(Report.model_validate_json(files[jobs.REPORT_FILE]))
     return 0
 
 
