@@ -116,7 +116,7 @@ CASES += [
     Case("empty-file", "yaml", "requests/payments/jobs.yaml:1", "blocked", {Q: ""}),
     Case("only-a-comment", "yaml", "requests/payments/jobs.yaml:1", "blocked", {Q: "# nothing\n"}),
     Case("two-documents", "yaml", "invalid YAML", "blocked", {Q: request() + "---\n" + request()}),
-    Case("tab-indent", "yaml", "invalid YAML", "blocked", {Q: request().replace("  name:", "\tname:")}),
+    Case("tab-indent", "yaml", "indents with spaces only", "blocked", {Q: request().replace("  name:", "\tname:")}),
     Case("unclosed-flow", "yaml", "invalid YAML", "blocked", {Q: request(spec="{retentionDays: 4")}),
     Case("unclosed-quote", "yaml", "invalid YAML", "blocked", {Q: request(description='"never closed')}),
     Case("not-utf8", "yaml", "not valid UTF-8", "blocked", {Q: request().encode() + b"# \xff\xfe\n"}),
