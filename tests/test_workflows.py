@@ -203,3 +203,21 @@ def test_the_records_store_is_given_only_to_the_jobs_that_keep_records() -> None
                 assert "SSOPS_STORE" not in steps_env, f"{name}/{job_name}"
     for name in ("gate.yml", "apply.yml", "drift.yml", "report.yml"):
         assert "SSOPS_STORE: ${{ secrets.SSOPS_STORE }}" in PRODUCT[name].read_text(), name
+
+
+@pytest.mark.parametrize("version", ["0.1.0 --index-url=https://evil", ">=0.1", "../evil", "0.1.0\n::error::x", ""])
+def test_the_action_installs_an_exact_release_or_nothing(version: str, tmp_path: Path) -> None:
+    """The composite action's install step, run as the runner runs it: anything but an exact version stops
+    it before pip (a stub on PATH records whether pip was called)."""
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    [step] = [s for s in action["runs"]["steps"] if s.get("shell") == "bash"]
+    stub = tmp_path / "python"
+    stub.write_text(f"#!/bin/sh\necho called > {tmp_path / 'pip-ran'}\n")
+    stub.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "VERSION": version}
+    out = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "must be an exact release" in out.stdout
+    assert not (tmp_path / "pip-ran").exists()
+    env["VERSION"] = "0.1.0"
+    subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert (tmp_path / "pip-ran").exists()  # an exact version reaches pip
