@@ -298,3 +298,31 @@ def test_check_command_and_sarif(gitrepo: Callable[..., Repo], tmp_path: Path) -
     repo.commit()
     ok = CliRunner().invoke(cli, ["check", "--repo", str(repo.root), "--base", "main"])
     assert ok.exit_code == 0, ok.stdout
+
+
+def test_a_pull_request_that_breaks_a_policy_file_is_blocked_before_it_can_block_everyone(
+    gitrepo: Callable[..., Repo],
+) -> None:
+    """Judged by the base's rules it is only a governance change; merged, every later PR would fail closed."""
+    from ssops_ci.stages import comment
+
+    repo = gitrepo()
+    repo.branch("risk-typo")
+    repo.edit("policies/risk.yaml", "    tier: blocked\n", "    tier: meduim\n")
+    repo.commit(render=False)
+    report = evaluate(repo)
+    assert report.risk and report.risk.tier == "blocked"
+    assert any(
+        e.startswith("policies/risk.yaml:") and "(got 'meduim'); did you mean 'medium'?" in e
+        for e in report.head_policy_errors
+    )
+    body = comment.render(report)
+    assert "This pull request breaks files the gate reads" in body and "did you mean" in body
+    assert report.decision and not report.decision.auto_merge
+
+    fixed = gitrepo()
+    fixed.branch("risk-wording")
+    fixed.edit("policies/risk.yaml", "could not be evaluated", "could not be evaluated at all")
+    fixed.commit(render=False)
+    ok = evaluate(fixed)
+    assert ok.head_policy_errors == [] and ok.risk and ok.risk.tier != "blocked"

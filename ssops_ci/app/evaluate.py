@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ssops_ci.app.policy_check import check_policies
 from ssops_ci.app.revision import Revision, team_files
 from ssops_ci.app.scope import Scope, prepare, scope
 from ssops_ci.app.team_totals import team_monthly
@@ -21,6 +22,7 @@ from ssops_ci.config.platform import Platform
 from ssops_ci.config.policies import Policies
 from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.teams import Teams
+from ssops_ci.model.layout import POLICIES, TEMPLATES
 from ssops_ci.model.plan import Prepared
 from ssops_ci.model.problems import InputError, PlanError, Problem, SsopsError
 from ssops_ci.model.report import Report, StackReport
@@ -199,6 +201,16 @@ def price(
     return budgets.budgets(report, totals, setup.teams, policies.guardrails)
 
 
+def _head_platform_files(report: Report, planned: Planned) -> Report:
+    """A pull request that changes the catalog or policies has them validated as they will be once merged:
+    the gate judges it by the base's rules, but must not let it break the rules every later PR needs."""
+    touched = any(p.startswith((f"{TEMPLATES}/", f"{POLICIES}/")) for p in report.governance_paths)
+    if not touched:
+        return report
+    problems = check_policies(planned.scope.head.tree)
+    return report.model_copy(update={"head_policy_errors": [str(p) for p in problems]}) if problems else report
+
+
 def evaluate(
     services: Services,
     base_ref: str,
@@ -219,6 +231,7 @@ def evaluate(
         policies = None
         report = findings.unjudgeable(planned.report, loaded)
     report = price(report, planned, policies, services.cache, services.clock.today())
+    report = _head_platform_files(report, planned)
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)

@@ -61,6 +61,8 @@ class Report(BaseModel):
     policy_errors: list[str] = Field(default_factory=list)
     # What the gate found the report does not match (the pull request changes more than it covers).
     integrity_errors: list[str] = Field(default_factory=list)
+    # The pull request's own catalog or policy files that the gate could not run on once merged.
+    head_policy_errors: list[str] = Field(default_factory=list)
     checks_passed: int = 0
     cost: Totals | None = None
     teams: dict[str, dict[str, float | None]] = Field(default_factory=dict)

@@ -62,7 +62,7 @@ def blocked_by(report: Report) -> list[str]:
             where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.request)
             found.append((not (f.file or "").startswith("requests/"), f"{where}: {f.message}"))
     items = [text for _, text in sorted(found, key=lambda x: x[0])]
-    items += report.policy_errors + report.integrity_errors
+    items += report.policy_errors + report.head_policy_errors + report.integrity_errors
     items += [
         f"{s.request}: {(s.error or '').splitlines()[0]}"
         for s in report.stacks

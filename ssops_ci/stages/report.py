@@ -38,6 +38,7 @@ def merge(reports: list[Report]) -> Report:
     update: dict[str, Any] = {
         "governance_paths": sorted({p for r in reports for p in r.governance_paths}),
         "policy_errors": sorted({p for r in reports for p in r.policy_errors}),
+        "head_policy_errors": sorted({p for r in reports for p in r.head_policy_errors}),
         "checks_passed": sum(r.checks_passed for r in reports),
         "teams": {k: v for r in reports for k, v in r.teams.items()},
         "stacks": stacks,

@@ -18,6 +18,9 @@ from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.risk import Author, Risk, Tier, rank
 
 POLICIES_INVALID = "the base branch's policies are invalid"
+HEAD_POLICIES_INVALID = (
+    "this pull request breaks platform files the gate reads: once merged, every pull request would be blocked"
+)
 Match = tuple[Tier, str, str]  # tier, reason, rule id
 
 
@@ -164,6 +167,8 @@ def assess_pr(report: Report, rules: RiskRules) -> Risk:
     tiers += _pr_matches(report, rules)
     if report.policy_errors:
         tiers.append(("blocked", POLICIES_INVALID, "policy-error"))
+    if report.head_policy_errors:
+        tiers.append(("blocked", HEAD_POLICIES_INVALID, "head-policy-error"))
     tiers += [("blocked", e, "integrity") for e in report.integrity_errors]
     if not tiers:
         return Risk(tier="low", reasons=["every change is low risk"])
