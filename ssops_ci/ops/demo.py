@@ -103,7 +103,7 @@ def _render(root: Path) -> None:
 def _summary(body: str) -> str:
     """The parts of the comment a reader sees first: headline, table, next step."""
     lines = body.splitlines()
-    head = [ln for ln in lines[1:4] if ln.strip()]
+    head = [ln for ln in lines[1:2] if ln.strip()]  # the headline; the next step follows below
     table: list[str] = []
     start = next((i for i, ln in enumerate(lines) if ln.startswith("| Stack |")), None)
     if start is not None:
@@ -112,7 +112,8 @@ def _summary(body: str) -> str:
             if not ln.startswith("|"):
                 break
             table.append(ln)
-    step = body.split("### Next step", 1)[1].split("<sub>", 1)[0].strip() if "### Next step" in body else ""
+    section = body.split("### Next step", 1)[1] if "### Next step" in body else ""
+    step = section.split("<!-- ssops-ci:end-of-next-step -->", 1)[0].strip().replace("**", "")
     return "\n".join([*head, "", *table, "", "Next step: " + step])
 
 
