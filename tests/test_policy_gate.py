@@ -148,7 +148,7 @@ def test_widening_the_schema_in_the_same_pr_does_not_help(gitrepo: Callable[...,
     assert s.status == "ok"  # the head templates render it, so the reviewer sees what it would be
     [f] = [f for f in s.findings if f.blocking]
     assert f.check_id == "ssops.validation"
-    assert f.message == "spec.size: Input should be 'small', 'medium' or 'large' (got 'xlarge')"
+    assert f.message == "spec.size: Input should be 'small', 'medium' or 'large' (got 'xlarge'); did you mean 'large'?"
     assert (f.file, f.line) == ("requests/payments/huge.yaml", 10)
 
 
