@@ -74,7 +74,14 @@ CASES += [
         {Q: request(), "setup.py": "import os\n"},
         render=True,
     ),
-    Case("governance-removes-a-workflow-file", "governance", GOVERNANCE, "high", remove=("policies/risk.yaml",)),
+    # a PR that deletes a file the gate reads would, once merged, block every PR: it is blocked itself
+    Case(
+        "governance-removes-a-policy-file",
+        "governance",
+        "required file is missing",
+        "blocked",
+        remove=("policies/risk.yaml",),
+    ),
 ]
 
 # ----------------------------------------------------------------------------- YAML that must not load
