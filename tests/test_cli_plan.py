@@ -229,3 +229,18 @@ def test_git_repo_handle_is_reused(changed: Repo) -> None:
     r = git.Repo(changed.root)
     report = plan_report(r, "main", "HEAD")
     assert len(report.stacks) == 9
+
+
+def test_verbose_logs_each_step_on_stderr_and_quiet_logs_nothing(changed: Repo) -> None:
+    quiet = run("plan", "--repo", str(changed.root), "--base", "main")
+    assert "ssops_ci.app.evaluate" not in quiet.stderr
+    loud = run("--verbose", "plan", "--repo", str(changed.root), "--base", "main")
+    assert loud.exit_code == quiet.exit_code
+    logged = [
+        ln.split("ssops_ci.app.evaluate: ", 1)[1] for ln in loud.stderr.splitlines() if "ssops_ci.app.evaluate: " in ln
+    ]
+    assert logged[0].startswith("scope ") and "9 stack(s) touched" in logged[0]
+    assert any(ln.startswith("planned 9 stack(s) with the static engine in ") for ln in logged)
+    assert any(ln.startswith("checked 9 stack(s) in ") for ln in logged)
+    assert logged[-1].startswith("risk ")
+    assert loud.stdout == quiet.stdout  # the log never mixes into what scripts read

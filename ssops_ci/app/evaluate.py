@@ -7,6 +7,7 @@ only reads what the stages need through the ports and hands their output to the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from ssops_ci.stages.findings import Evidence
 from ssops_ci.stages.plan import located
 
 Progress = Callable[[int, int], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,15 @@ def plan(
     services: Services, base_ref: str, head_ref: str, *, only: list[str] | None = None, progress: Progress | None = None
 ) -> Planned:
     """Affected stacks, both sides rendered, and what the engine says will change."""
+    started = services.clock.now()
     s = scope(services.repository, base_ref, head_ref)
+    log.info(
+        "scope %s..%s: %d stack(s) touched, governance paths: %s",
+        s.affected.base[:12],
+        s.affected.head[:12],
+        len(s.affected.touched),
+        ", ".join(s.affected.governance_paths) or "none",
+    )
     platform = s.base.setup.platform if s.base.setup else None
     engine = services.engines(platform)
     prepared = [prepare(s.affected.touched[t], s) for t in _targets(s, only, f"{base_ref}..{head_ref}")]
@@ -123,6 +134,9 @@ def plan(
         engine=engine.name,
         governance_paths=found.governance_paths,
         stacks=_plan_all(prepared, engine, workers, progress),
+    )
+    log.info(
+        "planned %d stack(s) with the %s engine in %.2f s", len(prepared), engine.name, services.clock.now() - started
     )
     return Planned(report, {p.report.id: p for p in prepared}, s)
 
@@ -164,7 +178,11 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     base = planned.scope.base
     assert base.setup is not None
     stacks = [p.after.stack for p in planned.prepared.values() if p.after.stack is not None]
+    started = services.clock.now()
     scan = services.scanner(policies, base.setup.catalog).scan(stacks)
+    log.info(
+        "checked %d stack(s) in %.2f s: %d check(s) passed", len(stacks), services.clock.now() - started, scan.passed
+    )
     # the head's templates wrote these stacks: their lines are the ones to fix
     catalog = planned.scope.head.setup.catalog if planned.scope.head.setup else base.setup.catalog
     for stack in stacks:
@@ -235,4 +253,6 @@ def evaluate(
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)
+    if report.risk:
+        log.info("risk %s: %s", report.risk.tier, "; ".join(report.risk.reasons[:3]))
     return Evaluation(report, teams)

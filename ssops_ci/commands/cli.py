@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 from typing import Any
 
 import click
@@ -49,8 +51,30 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ssops-ci")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Log what each step did and how long it took, on stderr.")
+def cli(verbose: bool) -> None:
     """Guarded self-service infrastructure through pull requests."""
+    _log_to_stderr(verbose)
+
+
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a record is logged (a host such as a test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _log_to_stderr(verbose: bool) -> None:
+    """ssops-ci's own log on stderr with --verbose; set per invocation, so one run never leaks into the next."""
+    logger = logging.getLogger("ssops_ci")
+    for h in [h for h in logger.handlers if isinstance(h, _CurrentStderr)]:
+        logger.removeHandler(h)
+    logger.setLevel(logging.INFO if verbose else logging.NOTSET)
+    if verbose:
+        handler = _CurrentStderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 def main() -> None:
