@@ -180,3 +180,23 @@ def test_a_slip_is_answered_with_what_was_meant(g: Setup, text: str, expected: s
     """As terraform and ruff do: the closest name, in the message that points at the line."""
     found = errors(g, text)
     assert any(expected in e for e in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            request_yaml().replace("name: jobs", "name: Jobs_1"),
+            "metadata.name: must be lowercase letters, digits and single dashes (2-40 chars) (got 'Jobs_1')",
+        ),
+        (
+            request_yaml(kind="PostgresDatabase", spec="  databaseName: Orders-DB\n"),
+            "spec.databaseName: must be lowercase letters, digits and underscores starting with a letter (up to 63) "
+            "(got 'Orders-DB')",
+        ),
+    ],
+)
+def test_a_broken_pattern_is_said_in_words_not_as_a_regex(g: Setup, text: str, expected: str) -> None:
+    found = errors(g, text)
+    assert any(expected in e for e in found), found
+    assert not any("should match pattern" in e for e in found)

@@ -48,6 +48,7 @@ class Parameter(BaseModel):
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+    rule: str | None = None  # the pattern in words, said instead of the regex when a value breaks it
     max_length: int | None = Field(default=None, alias="maxLength", ge=1)
     max_items: int | None = Field(default=None, alias="maxItems", ge=1)
     default: Any = None
@@ -142,6 +143,11 @@ class Kind:
     @property
     def name(self) -> str:
         return self.spec.kind
+
+    @property
+    def pattern_rules(self) -> dict[str, str]:
+        """Each parameter pattern that has a rule in words: pattern -> words."""
+        return {p.pattern: p.rule for p in self.spec.parameters.values() if p.pattern and p.rule}
 
     @property
     def outputs(self) -> list[str]:

@@ -71,7 +71,12 @@ def unknown_field(loc: tuple[Any, ...], model: type[BaseModel] | None) -> str:
     return f"{where}: unknown field;{guess} allowed here: {', '.join(allowed)}"
 
 
-def describe(err: ErrorDetails, retired: Mapping[str, str] | None = None, model: type[BaseModel] | None = None) -> str:
+def describe(
+    err: ErrorDetails,
+    retired: Mapping[str, str] | None = None,
+    model: type[BaseModel] | None = None,
+    rules: Mapping[str, str] | None = None,
+) -> str:
     """One readable sentence for one pydantic error; `retired`: fields earlier versions read -> what now."""
     loc = ".".join(str(x) for x in err.get("loc", ())) or "(document)"
     kind = err.get("type")
@@ -82,6 +87,9 @@ def describe(err: ErrorDetails, retired: Mapping[str, str] | None = None, model:
         return f"{loc}: {hint}" if hint else unknown_field(tuple(err.get("loc", ())), model)
     msg = str(err.get("msg", "invalid value"))
     got = err.get("input")
+    words = (rules or {}).get(str((err.get("ctx") or {}).get("pattern", "")))
+    if kind == "string_pattern_mismatch" and words:
+        msg = f"must be {words}"  # a rule in words, not the regex behind it
     guess = ""
     if kind in ("literal_error", "enum") and isinstance(got, str):
         guess = did_you_mean(got, re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))

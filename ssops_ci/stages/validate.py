@@ -17,7 +17,7 @@ from ssops_ci.config.teams import Teams
 from ssops_ci.model.fmt import did_you_mean
 from ssops_ci.model.layout import REQUEST_SUFFIXES, REQUESTS
 from ssops_ci.model.problems import InputError, Problem
-from ssops_ci.model.request import NAME_RULE, Request, valid_name
+from ssops_ci.model.request import NAME_RE, NAME_RULE, Request, valid_name
 
 
 def _location(path: str) -> tuple[str, str]:
@@ -61,7 +61,7 @@ def _validated(doc: yamlsrc.Located, body: dict[str, Any], kind: Kind) -> Any:
         problems = []
         for err in e.errors(include_url=False):
             loc = tuple(err["loc"])
-            msg = describe(err, model=kind.request_model)
+            msg = describe(err, model=kind.request_model, rules={NAME_RE: NAME_RULE, **kind.pattern_rules})
             problems.append(doc.problem(loc, msg, prefer_key=err["type"] in ("extra_forbidden", "missing")))
         raise InputError(problems) from None
 
