@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from ssops_ci.config import yamlsrc
+
 REPOSITORY = "https://github.com/bridgecrewio/checkov/blob"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
@@ -40,7 +41,7 @@ def _graph_checks() -> dict[str, str]:
             continue
         try:
             text = path.read_text(encoding="utf-8")
-            doc = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
+            doc = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=yamlsrc.SAFE_LOADER)  # noqa: S506
         except (OSError, ValueError, yaml.YAMLError):
             continue
         check_id = (doc or {}).get("metadata", {}).get("id") if isinstance(doc, dict) else None

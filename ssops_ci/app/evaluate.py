@@ -225,7 +225,8 @@ def _head_platform_files(report: Report, planned: Planned) -> Report:
     touched = any(p.startswith((f"{TEMPLATES}/", f"{POLICIES}/")) for p in report.governance_paths)
     if not touched:
         return report
-    problems = check_policies(planned.scope.head.tree)
+    head = planned.scope.head
+    problems = check_policies(head.tree, head.setup)  # the head's catalog is loaded already, when it is valid
     return report.model_copy(update={"head_policy_errors": [str(p) for p in problems]}) if problems else report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ssops_ci.config import checkov, guardrails, objectives, policies, pricing, risk_rules, setup
+from ssops_ci.config.setup import Setup
 from ssops_ci.model.problems import Problem
 from ssops_ci.ports import Tree
 
@@ -11,10 +12,11 @@ FILES = "templates/*/template.yaml, policies/teams.yaml, policies/platform.yaml,
 FILES += "policies/risk.yaml, policies/checkov/, policies/pricing/, policies/objectives.yaml"
 
 
-def check_policies(tree: Tree) -> list[Problem]:
-    """Every problem in the catalog and the policy files; [] when the gate could run on this tree."""
+def check_policies(tree: Tree, loaded: Setup | None = None) -> list[Problem]:
+    """Every problem in the catalog and the policy files; [] when the gate could run on this tree.
+    `loaded`: the tree's catalog, teams and platform when the caller has them already (not read twice)."""
     problems: list[Problem] = []
-    s = policies.attempt(setup.load, tree, problems)
+    s = loaded or policies.attempt(setup.load, tree, problems)
     # each file on its own, so a broken catalog does not hide a broken policy
     rails = policies.attempt(guardrails.load, tree, problems)
     for load in (risk_rules.load, checkov.load_config, checkov.load_custom_checks):

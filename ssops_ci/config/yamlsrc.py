@@ -71,6 +71,8 @@ class _Loader(yaml.SafeLoader):
 
 
 _CLoader: Any = getattr(yaml, "CSafeLoader", None)
+# For reading values only, without positions or the refusals above: libyaml's safe loader when installed.
+SAFE_LOADER: Any = _CLoader or yaml.SafeLoader
 
 
 def _loader(text: str) -> Any:

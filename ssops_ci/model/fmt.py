@@ -29,10 +29,16 @@ def duration(hours: float | None) -> str:
     return f"{hours * 60:.0f} min" if hours * 60 >= 1 else f"{hours * 3600:.0f} s"
 
 
-def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    """ " did you mean 'fifo'?" for the closest choice (as terraform and ruff suggest), or "" when none is close."""
+def closest(word: object, choices: Iterable[str]) -> str | None:
+    """The choice a slip most likely meant (as terraform and ruff suggest), or None when none is close."""
     pool = list(choices)
     close = difflib.get_close_matches(str(word), pool, n=1, cutoff=0.6)
     if not close:  # a case slip ("queue" for "Queue") is not always "close" by ratio
         close = [c for c in pool if c.lower() == str(word).lower()][:1]
-    return f" did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """ " did you mean 'fifo'?", or "" when no choice is close."""
+    guess = closest(word, choices)
+    return f" did you mean {guess!r}?" if guess else ""

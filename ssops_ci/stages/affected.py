@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from ssops_ci.config import yamlsrc
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.config.platform import Platform
 from ssops_ci.model.layout import (
@@ -24,8 +25,6 @@ from ssops_ci.model.layout import (
     stack_of_rendered,
 )
 from ssops_ci.model.plan import Affected, PathChange, Touched
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def request_id(path: str) -> str:
@@ -128,7 +127,7 @@ def reached_by(data: bytes | None, kinds: frozenset[str], environments: frozense
     if not kinds and not environments:
         return False
     try:
-        body = yaml.load(data or b"", Loader=_LOADER)  # noqa: S506 - a safe loader
+        body = yaml.load(data or b"", Loader=yamlsrc.SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         return True
     if not isinstance(body, dict):

@@ -8,13 +8,13 @@ resource, because only the platform team can fix it.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ssops_ci.config.catalog import Catalog
 from ssops_ci.model.finding import Finding
+from ssops_ci.model.fmt import closest
 from ssops_ci.model.layout import TEMPLATES
 from ssops_ci.model.stack import Resource, Stack
 
@@ -64,8 +64,8 @@ def _blocks_of(value: Any) -> list[Any]:
 
 def _unknown(key: str, block: dict[str, Any], where: str) -> str:
     names = [*block.get("args", []), *block.get("blocks", {})]
-    close = difflib.get_close_matches(key, names, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else ""
+    guess = closest(key, names)
+    hint = f"; did you mean `{guess}`?" if guess else ""
     return f"{where}: `{key}` is not an argument or block of this resource in the provider schema{hint}"
 
 
@@ -119,8 +119,8 @@ def check(resources: list[Resource], schemas: Schemas) -> list[SchemaProblem]:
         key = r.type if r.mode == "managed" else f"data.{r.type}"
         block = schemas.get(key)
         if block is None:
-            close = difflib.get_close_matches(key, list(schemas), n=1)
-            hint = f"; did you mean `{close[0].removeprefix('data.')}`?" if close else ""
+            guess = closest(key, schemas)
+            hint = f"; did you mean `{guess.removeprefix('data.')}`?" if guess else ""
             out.append(SchemaProblem(r, f"{r.address}: `{r.type}` is not a type the provider knows{hint}"))
             continue
         out += [SchemaProblem(r, m, dep) for m, dep in _check_block(r.attrs, block, r.address, top=True)]
