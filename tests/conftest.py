@@ -262,3 +262,17 @@ def no_internal_error(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
     monkeypatch.setattr(base, "_internal", record)
     yield
     assert not seen, f"internal error(s), which are bugs: {seen}"
+
+
+def chromium(profile: Path) -> list[str]:
+    """Debian's headless Chromium, offline and quiet, with its own profile: the command's first words."""
+    binary = shutil.which("chromium")
+    assert binary, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    quiet = [
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    return [binary, "--headless", "--no-sandbox", "--disable-gpu", *quiet, f"--user-data-dir={profile}"]

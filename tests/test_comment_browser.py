@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from ssops_ci.stages import comment
-from tests.conftest import Repo, request_yaml
+from tests.conftest import Repo, chromium, request_yaml
 from tests.conftest import evaluate as evaluate_range
 
 pytestmark = pytest.mark.slow
@@ -40,17 +40,6 @@ document.body.dataset.summary = String(t ? t.scrollWidth - t.clientWidth : -1);
 document.body.dataset.page = String(document.documentElement.scrollWidth - document.documentElement.clientWidth);
 </script></body></html>"""
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def html_of(markdown: str) -> str:
     """GitHub-flavoured Markdown as GitHub renders a comment: tables, inline HTML, <details>."""
@@ -58,8 +47,7 @@ def html_of(markdown: str) -> str:
 
 
 def test_the_comment_fits_a_1280_px_window(gitrepo: Callable[..., Repo], tmp_path: Path) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    browser = chromium(tmp_path / "profile")
     repo = gitrepo()
     repo.branch("bigger-and-new")
     repo.edit("requests/payments/orders-db.yaml", "size: small", "size: medium")
@@ -71,16 +59,16 @@ def test_the_comment_fits_a_1280_px_window(gitrepo: Callable[..., Repo], tmp_pat
     body = comment.render(report)
     page = tmp_path / "comment.html"
     page.write_text(PAGE.format(body=html_of(body)), encoding="utf-8")
-    flags = [*FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2400"]
+    browser.append("--window-size=1280,2400")
 
     shot = tmp_path / "comment-1280.png"
-    subprocess.run([chromium, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=90)
+    subprocess.run([*browser, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=90)
     assert shot.exists() and shot.stat().st_size > 20_000
     if keep := os.environ.get("SSOPS_SCREENSHOTS"):  # to look at it: SSOPS_SCREENSHOTS=out pytest ...
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / shot.name)
 
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=90)
+    dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=90)
     assert 'data-summary="0"' in dom.stdout, "the summary table scrolls sideways at 1280 px"
     assert 'data-page="0"' in dom.stdout, "something runs off the page at 1280 px"
     assert "<table>" in dom.stdout and "payments/orders-db" in dom.stdout  # it really rendered the comment

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 from ssops_ci.adapters.stores.git import GitStore
 from ssops_ci.commands.cli import cli
 from ssops_ci.stages import metrics
-from tests.conftest import records
+from tests.conftest import chromium, records
 
 H = "2026-11-20T{:02d}:{:02d}:00+00:00"
 
@@ -136,32 +135,18 @@ def test_report_command_text_json_and_corrupt_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is needed: `make test` installs it (apt-get install chromium)"
+    browser = chromium(tmp_path / "profile")
     root = _write(tmp_path, EVENTS)
     html = tmp_path / "report.html"
     assert CliRunner().invoke(cli, ["report", "--repo", str(root), "--html", str(html)]).exit_code == 0
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
     shot = tmp_path / "report.png"
     subprocess.run(
-        [chromium, *flags, "--window-size=1280,1200", f"--screenshot={shot}", html.as_uri()],
+        [*browser, "--window-size=1280,1200", f"--screenshot={shot}", html.as_uri()],
         capture_output=True,
         timeout=90,
     )
     assert shot.exists() and shot.stat().st_size > 20_000
-    dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=90
-    ).stdout
+    dom = subprocess.run([*browser, "--dump-dom", html.as_uri()], capture_output=True, text=True, timeout=90).stdout
     # five activity charts, then the service levels against their targets, the queue by age and by whom
     assert dom.count("<svg") == 8
     assert dom.count('class="slo"') == 6 and dom.count('class="target"') == 6
@@ -179,7 +164,7 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     )
     for width in (1280, 1024):
         measured = subprocess.run(
-            [chromium, *flags, f"--window-size={width},900", "--dump-dom", probe.as_uri()],
+            [*browser, f"--window-size={width},900", "--dump-dom", probe.as_uri()],
             capture_output=True,
             text=True,
             timeout=90,
