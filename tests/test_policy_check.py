@@ -40,3 +40,13 @@ def test_every_broken_file_at_once(make_repo: Callable[..., Path]) -> None:
     assert any(ln.startswith("policies/pricing/us-east-1.yaml:29:25:") and "non-negative" in ln for ln in lines)
     assert any(ln.startswith("templates/queue/template.yaml:") and "did you mean 'type'?" in ln for ln in lines)
     assert lines[-1].endswith("problem(s); the gate would fail closed on this tree")
+
+
+def test_outside_a_repository_it_says_so_once(tmp_path: Path) -> None:
+    code, out = check(tmp_path)
+    assert code == 1 and out.strip().splitlines() == [
+        f"error: {tmp_path.resolve()} has no templates/ or policies/; run this from an ssops repository "
+        "(`ssops-ci init` makes one)"
+    ]
+    missing, said = check(tmp_path / "nowhere")
+    assert missing == 1 and "is not a directory" in said

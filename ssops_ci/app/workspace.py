@@ -24,10 +24,17 @@ from ssops_ci.stages.render import Renderer
 T = TypeVar("T")
 
 
+def require_repository(tree: Tree, where: str) -> None:
+    """A clear error, instead of one per missing file, when this is no ssops repository at all."""
+    if tree.read(TEAMS) is None and not any(tree.files(TEMPLATES)):
+        raise SsopsError(
+            f"{where} has no {TEMPLATES}/ or {POLICIES}/; run this from an ssops repository (`ssops-ci init` makes one)"
+        )
+
+
 def open_workspace(tree: Tree, where: str) -> Setup:
     """The catalog, teams and platform of the working tree; a clear error when this is no ssops repository."""
-    if tree.read(TEAMS) is None and not any(tree.files(TEMPLATES)):
-        raise SsopsError(f"{where} has no {TEMPLATES}/ or {POLICIES}/; run this from an ssops repository")
+    require_repository(tree, where)
     return setup.load(tree)
 
 

@@ -79,11 +79,15 @@ def warn(message: str) -> None:
     click.echo(message, err=True)
 
 
-def workspace(repo: Path) -> tuple[WorkTree, Setup]:
-    """The working tree and its catalog, teams and platform (local authoring commands)."""
+def work_tree(repo: Path) -> WorkTree:
     if not repo.is_dir():
         raise SsopsError(f"{repo} is not a directory; pass --repo pointing at your ssops checkout")
-    tree = WorkTree(repo)
+    return WorkTree(repo)
+
+
+def workspace(repo: Path) -> tuple[WorkTree, Setup]:
+    """The working tree and its catalog, teams and platform (local authoring commands)."""
+    tree = work_tree(repo)
     return tree, open_workspace(tree, str(tree.root))
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.policy_check import FILES, check_policies
-from ssops_ci.commands.base import guarded, repo_option
+from ssops_ci.app.workspace import require_repository
+from ssops_ci.commands.base import guarded, repo_option, work_tree
 
 
 @click.group()
@@ -23,7 +23,9 @@ def check(repo: Path) -> int:
     """Validate the catalog and every policy file at once, each problem at its file and line.
 
     The gate reads these from the base branch: a broken file merged there blocks every pull request."""
-    problems = check_policies(WorkTree(repo))
+    tree = work_tree(repo)
+    require_repository(tree, str(tree.root))
+    problems = check_policies(tree)
     for p in problems:
         click.echo(str(p), err=True)
     if problems:
