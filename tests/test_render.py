@@ -41,12 +41,21 @@ resources:
 """
 
 
+def allow_null() -> dict[str, str]:
+    """The project's platform.yaml, also allowing hashicorp/null (the toy kind's null_resource)."""
+    text = (PROJECT / "policies/platform.yaml").read_text()
+    return {
+        "policies/platform.yaml": text.replace("  - hashicorp/random\n", "  - hashicorp/random\n  - hashicorp/null\n")
+    }
+
+
 def toy_repo(make_repo: Callable[..., Path], template: str, request_spec: str = "") -> tuple[Renderer, Request]:
     root = make_repo(
         {
             "templates/toy/template.yaml": TOY_DECL,
             "templates/toy/main.tf.j2": template,
             "requests/payments/toy.yaml": request_yaml(kind="Toy", name="toy", spec=request_spec),
+            **allow_null(),
         }
     )
     tree = WorkTree(root)
@@ -198,6 +207,16 @@ def test_toy_kind_renders(make_repo: Callable[..., Path]) -> None:
             'terraform {\n  required_providers {\n    evil = {\n      source = "evilcorp/evil"\n    }\n  }\n}\n',
             "provider 'evilcorp/evil' is not in policies/platform.yaml allowed_providers",
         ),
+        # Not declared, so Terraform would install hashicorp/asw: a provider nobody allowed.
+        (
+            'resource "asw_s3_bucket" "x" {\n  bucket = "b"\n}\n',
+            "`asw_s3_bucket` needs provider 'hashicorp/asw', which is not in policies/platform.yaml allowed_providers",
+        ),
+        (
+            'terraform {\n  required_providers {\n    aws = {\n      source = "evilcorp/aws"\n    }\n  }\n}\n'
+            'resource "aws_s3_bucket" "x" {\n  bucket = "b"\n}\n',
+            "provider 'evilcorp/aws' is not in policies/platform.yaml allowed_providers",
+        ),
     ],
 )
 def test_forbidden_constructs_are_refused(make_repo: Callable[..., Path], template: str, expected: str) -> None:
@@ -342,6 +361,7 @@ def test_a_name_the_check_cannot_work_out_is_the_templates_problem(make_repo: Ca
             "templates/toy/template.yaml": decl,
             "templates/toy/main.tf.j2": 'resource "null_resource" "this" {\n  id = upper(local.name)\n}\n',
             "requests/payments/toy.yaml": request_yaml(kind="Toy", name="toy"),
+            **allow_null(),
         }
     )
     problems = [str(p) for p in validate_requests(WorkTree(root), load_setup(WorkTree(root))).problems]
@@ -427,7 +447,7 @@ def test_a_catalog_from_before_per_resource_name_limits_is_told_what_replaced_it
     make_repo: Callable[..., Path],
 ) -> None:
     decl = TOY_DECL.replace("owner: platform\n", "owner: platform\nmax_name_length: 40\n")
-    root = make_repo({"templates/toy/template.yaml": decl, "templates/toy/main.tf.j2": TOY_OK})
+    root = make_repo({"templates/toy/template.yaml": decl, "templates/toy/main.tf.j2": TOY_OK, **allow_null()})
     with pytest.raises(InputError) as e:
         load_setup(WorkTree(root))
     assert [str(p) for p in e.value.problems] == [

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 from ssops_ci.adapters.static_engine import StaticEngine
 from ssops_ci.adapters.terraform import TerraformEngine
+from ssops_ci.adapters.terraform_faults import Purpose
 from ssops_ci.config.platform import Platform
 from ssops_ci.model.problems import PlanError, SsopsError
 from ssops_ci.ports import Engine, Store
-
-Purpose = Literal["plan", "apply", "drift"]
 
 
 def choose_engine(
@@ -36,7 +34,7 @@ def choose_engine(
     if platform is None:
         raise SsopsError("the terraform engine needs a valid policies/platform.yaml")
     try:
-        return TerraformEngine(platform.terraform, root)
+        return TerraformEngine(platform.terraform, root, purpose=purpose)
     except PlanError as e:
         if purpose != "plan" or wanted == "terraform" or warn is None:
             raise SsopsError(str(e)) from None

@@ -6,15 +6,17 @@ selects the platform's backend, so rendered stacks stay backend-agnostic.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from ssops_ci.adapters.terraform_faults import Purpose, classify
 from ssops_ci.config.platform import TerraformSettings
 from ssops_ci.model.change import ResourceChange
-from ssops_ci.model.problems import PlanError
+from ssops_ci.model.problems import PlanError, PlatformFault, SsopsError
 from ssops_ci.model.stack import Stack, StackJob
 from ssops_ci.stages import tfplan
 
@@ -42,12 +44,41 @@ class TerraformEngine:
     name = "terraform"
     concurrent = True  # each plan is its own terraform process
 
-    def __init__(self, settings: TerraformSettings, state_root: Path, workdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: TerraformSettings,
+        state_root: Path,
+        workdir: Path | None = None,
+        *,
+        purpose: Purpose = "plan",
+    ) -> None:
         self.settings = settings
+        self.purpose = purpose
         self.state_root = state_root.resolve()
         self.binary = find_binary(settings)
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="ssops-tf-"))
         self.env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1"}
+        if settings.version:
+            self.require_version(settings.version)
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run(
+                [self.binary, "version", "-json"], env=self.env, capture_output=True, text=True, timeout=60
+            )
+            return str(json.loads(out.stdout).get("terraform_version", "unknown"))
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            return "unknown"
+
+    def require_version(self, pinned: str) -> None:
+        """Plans and applies of one repository run one Terraform: state written by a newer one cannot be
+        read by an older, and a provider lock made by one may not satisfy another."""
+        found = self.version()
+        if found != pinned:
+            raise SsopsError(
+                f"{self.binary} is Terraform {found}, but policies/platform.yaml pins terraform.version {pinned}: "
+                f"install {pinned} (the workflows' setup-terraform `terraform_version`) or change the pin"
+            )
 
     # ------------------------------------------------------------------ running terraform
 
@@ -69,11 +100,20 @@ class TerraformEngine:
         except OSError as e:
             raise PlanError(f"could not run {self.binary}: {e}") from None
         if out.returncode != 0:
-            raise PlanError(
-                f"terraform {step} failed for {stack_id} (exit {out.returncode}):\n{_tail(out.stderr or out.stdout)}"
-                f"\nfix: {self._advice(step)}"
-            )
+            self.fail(stack_id, step, out.returncode, out.stderr or out.stdout)
         return out.stdout
+
+    def fail(self, stack_id: str, step: str, code: int, output: str) -> None:
+        fault = classify(step, output, self.settings, self.purpose)
+        if fault is None:
+            raise PlanError(
+                f"terraform {step} failed for {stack_id} (exit {code}):\n{_tail(output)}\nfix: {self._advice(step)}"
+            )
+        raise PlatformFault(
+            f"platform problem, not the request: terraform {step} failed for {stack_id}: {fault.what}. "
+            f"The platform team fixes {fault.setting}.\n{_tail(output)}",
+            setting=fault.setting,
+        )
 
     @staticmethod
     def _advice(step: str) -> str:

@@ -25,7 +25,7 @@ from ssops_ci.config.pricing import PricingError
 from ssops_ci.config.teams import Teams
 from ssops_ci.model.layout import POLICIES, TEMPLATES
 from ssops_ci.model.plan import Prepared
-from ssops_ci.model.problems import InputError, PlanError, Problem, SsopsError
+from ssops_ci.model.problems import InputError, PlanError, PlatformFault, Problem, SsopsError
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Author
@@ -85,6 +85,8 @@ def _planned(p: Prepared, engine: Engine) -> StackReport:
         return p.report
     try:
         changes = engine.plan(p.job)
+    except PlatformFault as e:
+        return p.report.failed(str(e), platform_fault=e.setting)
     except PlanError as e:
         return p.report.failed(str(e))
     return p.report.model_copy(update={"changes": located(changes, p.job)})

@@ -21,6 +21,9 @@ class Backend(BaseModel):
 class TerraformSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     binary: str | None = None  # default: `terraform`, then `tofu`, from PATH
+    # The exact version every plan and apply runs; a binary reporting another is refused. Keep it equal to
+    # the workflows' setup-terraform `terraform_version` (doctor compares them).
+    version: str | None = Field(default=None, pattern=r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?$")
     backend: Backend = Field(default_factory=Backend)
     plugin_dir: str | None = None  # a filesystem mirror for air-gapped runners
     timeout_seconds: int = Field(default=900, ge=10)

@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
-Source = Literal["guardrail", "checkov", "waiver", "validation", "drift", "plan", "policy", "budget", "catalog"]
+Source = Literal[
+    "guardrail", "checkov", "waiver", "validation", "drift", "plan", "policy", "budget", "catalog", "platform"
+]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 

@@ -36,6 +36,15 @@ class PlanError(Exception):
     """A stack could not be planned or applied; the message says why and what to do."""
 
 
+class PlatformFault(PlanError):
+    """A stack could not be planned or applied for a reason the platform team owns (cloud credentials,
+    the state backend, provider installation, a broken template): never the request author's to fix."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        self.setting = setting
+        super().__init__(message)
+
+
 class ForgeError(SsopsError):
     """The forge could not be reached or refused an operation; nothing was merged."""
 

@@ -26,6 +26,8 @@ class StackReport(BaseModel):
     reasons: list[str] = Field(default_factory=list)
     status: Literal["ok", "error"] = "ok"
     error: str | None = None
+    # Set when the error is the platform's to fix (credentials, backend, providers): what to change.
+    platform_fault: str | None = None
     renamed_from: str | None = None
     template_version: dict[str, str | None] = Field(default_factory=dict)
     drift: list[str] = Field(default_factory=list)
@@ -44,9 +46,15 @@ class StackReport(BaseModel):
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocking]
 
-    def failed(self, message: str) -> StackReport:
+    def failed(self, message: str, platform_fault: str | None = None) -> StackReport:
         """This stack, marked as not evaluable (nothing in it can merge)."""
-        return self.model_copy(update={"status": "error", "error": f"{self.id}: {message}", "changes": []})
+        update: dict[str, object] = {
+            "status": "error",
+            "error": f"{self.id}: {message}",
+            "changes": [],
+            "platform_fault": platform_fault,
+        }
+        return self.model_copy(update=update)
 
 
 class Report(BaseModel):

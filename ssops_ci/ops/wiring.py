@@ -16,9 +16,10 @@ from ssops_ci.adapters.audit import StoreAudit
 from ssops_ci.adapters.cache import DiskCache
 from ssops_ci.adapters.checkov import CheckovScanner
 from ssops_ci.adapters.clock import FixedClock, SystemClock
-from ssops_ci.adapters.engines import Purpose, choose_engine
+from ssops_ci.adapters.engines import choose_engine
 from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.stores import open_store
+from ssops_ci.adapters.terraform_faults import Purpose
 from ssops_ci.app.apply import Applier
 from ssops_ci.app.evaluate import Evaluation, Services, evaluate
 from ssops_ci.app.gate import Gate

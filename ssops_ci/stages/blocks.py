@@ -47,15 +47,38 @@ def _module_refusal(name: str, body: dict[str, Any], stack_dir: str) -> str | No
     return None
 
 
-def _provider_refusals(blocks: dict[str, Any], allowed_providers: list[str]) -> list[str]:
-    out = []
+def declared_providers(blocks: dict[str, Any]) -> dict[str, str]:
+    """Local provider name -> its source (`hashicorp/aws`), from the file's required_providers."""
+    out = {}
     for tf in blocks.get("terraform", []):
         for req_group in tf.get("required_providers", []):
             for pname, spec in normalise(req_group).items():
                 src = spec.get("source", f"hashicorp/{pname}") if isinstance(spec, dict) else f"hashicorp/{pname}"
-                short = str(src).removeprefix("registry.terraform.io/").lower()
-                if short not in allowed_providers:
-                    out.append(f"provider {src!r} is not in policies/platform.yaml allowed_providers")
+                out[pname] = str(src).removeprefix("registry.terraform.io/").lower()
+    return out
+
+
+def _provider_refusals(blocks: dict[str, Any], allowed_providers: list[str]) -> list[str]:
+    return [
+        f"provider {src!r} is not in policies/platform.yaml allowed_providers"
+        for src in declared_providers(blocks).values()
+        if src not in allowed_providers
+    ]
+
+
+def implied_refusals(types: set[str], declared: dict[str, str], allowed_providers: list[str]) -> list[tuple[str, str]]:
+    """A resource type whose provider required_providers does not name is served by `hashicorp/<prefix>`
+    (Terraform's rule), which must be allowed too: otherwise `asw_s3_bucket` would bring in a provider
+    the platform never allowed."""
+    out = []
+    for rtype in sorted(types):
+        local = rtype.split("_", 1)[0]
+        if local == "terraform":  # terraform_data: built into Terraform, no provider to install
+            continue
+        source = declared.get(local, f"hashicorp/{local}")
+        if source not in allowed_providers:
+            why = f"`{rtype}` needs provider {source!r}, which is not in policies/platform.yaml allowed_providers"
+            out.append((rtype, f"{why} (a typo in the type, or a provider to allow)"))
     return out
 
 

@@ -23,7 +23,7 @@ from ssops_ci.model.fmt import money
 from ssops_ci.model.report import Report, StackReport
 from ssops_ci.model.risk import TIERS, rank
 from ssops_ci.model.text import visible
-from ssops_ci.stages.decision import next_step
+from ssops_ci.stages.decision import next_step, platform_only
 from ssops_ci.stages.redact import redact
 
 MARKER = "<!-- ssops-ci:comment -->"
@@ -121,6 +121,7 @@ def _next_step(r: Report, approved_by: list[str]) -> Markup:
         draft=d.draft,
         refused=d.merge_refused,
         waiting_for=d.waiting_for,
+        platform_fault=platform_only(r, d.blocked_by) if r.risk.tier == "blocked" else None,
     )
     return Markup(text)  # noqa: S704 - every part people wrote went through escape()
 

@@ -22,6 +22,7 @@ def next_step(
     draft: bool = False,
     refused: str | None = None,
     waiting_for: list[str] | None = None,
+    platform_fault: str | None = None,
 ) -> str:
     """The next step, the one way it is said everywhere. `text` escapes what people wrote (the comment's
     Markdown); reviewers are team mentions from policies/teams.yaml, written as they are so they notify."""
@@ -45,6 +46,11 @@ def next_step(
         return (
             f"Approved by {', '.join(text(a) for a in approved_by)} on this exact commit; merging and applying it now."
         )
+    if tier == "blocked" and platform_fault:
+        return (
+            "Nothing to change in your request: ssops-ci could not plan it because of a platform problem. "
+            f"The platform team fixes {text(platform_fault)}; then re-run this check (or push again)."
+        )
     if tier == "blocked":
         first = text(blocked_by[0]) if blocked_by else "the problems listed below"
         more = f" (and {len(blocked_by) - 1} more below)" if len(blocked_by) > 1 else ""
@@ -55,20 +61,33 @@ def next_step(
 
 
 def blocked_by(report: Report) -> list[str]:
-    """What to fix, the developer's own request first, generated files after."""
+    """What to fix: the developer's own request first, generated files after, the platform's last (without
+    the request's path: there is nothing in the request to edit)."""
     found = []
     for s in report.stacks:
         for f in s.blocking:
+            if f.source == "platform":
+                found.append((2, f.message.splitlines()[0]))
+                continue
             where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.request)
-            found.append((not (f.file or "").startswith("requests/"), f"{where}: {f.message}"))
+            found.append((int(not (f.file or "").startswith("requests/")), f"{where}: {f.message}"))
     items = [text for _, text in sorted(found, key=lambda x: x[0])]
     items += report.policy_errors + report.head_policy_errors + report.integrity_errors
     items += [
         f"{s.request}: {(s.error or '').splitlines()[0]}"
         for s in report.stacks
-        if s.status == "error" and not s.blocking
+        if s.status == "error" and not s.blocking and not s.platform_fault
     ]
+    items += [(s.error or "").splitlines()[0] for s in report.stacks if s.platform_fault and not s.blocking]
     return items
+
+
+def platform_only(report: Report, items: list[str]) -> str | None:
+    """The setting to fix when everything that blocks is the platform's to fix, else None."""
+    faults = [s.platform_fault for s in report.stacks if s.platform_fault]
+    others = [f for s in report.stacks for f in s.blocking if f.source != "platform"]
+    extra = report.policy_errors + report.head_policy_errors + report.integrity_errors
+    return faults[0] if faults and not others and not extra else None
 
 
 def _approvers(report: Report, tier: Tier, teams: Teams) -> list[str]:
@@ -81,10 +100,11 @@ def decide(report: Report, risk: Risk, teams: Teams) -> Decision:
     """Who has to act next, from the pull request's tier."""
     if risk.tier == "blocked":
         items = blocked_by(report)
+        fault = platform_only(report, items)
         return Decision(
             auto_merge=False,
             required_approvals=0,
-            next_step=next_step("blocked", reviewers=[], blocked_by=items),
+            next_step=next_step("blocked", reviewers=[], blocked_by=items, platform_fault=fault),
             blocked_by=items,
         )
     if risk.tier == "low":

@@ -54,7 +54,10 @@ def problem_findings(stack: str, problems: list[Problem], check_id: str, source:
 def _own_findings(s: StackReport) -> list[Finding]:
     """What the pipeline itself says of the stack: it could not be planned, or rendered/ drifted."""
     found = []
-    if s.status == "error":
+    if s.platform_fault:
+        fix = f"nothing to change in the request: the platform team fixes {s.platform_fault}, then re-runs the check"
+        found.append(pipeline_finding(s.id, "ssops.platform", "platform", s.error or "could not be planned", fix))
+    elif s.status == "error":
         fix = "see the error; nothing in this stack can merge until it plans"
         found.append(pipeline_finding(s.id, "ssops.plan-error", "plan", s.error or "could not be planned", fix))
     for line in s.drift:

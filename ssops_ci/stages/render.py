@@ -32,7 +32,8 @@ from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.model.request import Request
 from ssops_ci.model.stack import Resource, Stack
 from ssops_ci.stages import hcl, names
-from ssops_ci.stages.blocks import refused, resources
+from ssops_ci.stages.blocks import declared_providers, implied_refusals, refused, resources
+from ssops_ci.stages.schema import template_line
 from ssops_ci.stages.shapes import Shape, compile_shape
 
 GENERATOR = "ssops-ci"
@@ -135,6 +136,7 @@ class _File:
     text: str
     resources: list[Resource]
     locals: dict[str, Any]
+    providers: dict[str, str]  # what its required_providers declares
 
 
 @dataclass
@@ -212,6 +214,7 @@ class Renderer:
                 problems.extend(e.problems)
         if problems:
             raise InputError(problems)
+        self._refuse_implied_providers(req, kind, rendered)
         stack = Stack(
             id=req.stack_id,
             request=req.path,
@@ -231,6 +234,17 @@ class Renderer:
         if too_long:
             raise InputError(too_long)
         return stack
+
+    def _refuse_implied_providers(self, req: Request, kind: Kind, rendered: list[_File]) -> None:
+        declared = {k: v for f in rendered for k, v in f.providers.items()}
+        first = {r.type: r for f in rendered for r in reversed(f.resources)}
+        refusals = implied_refusals(set(first), declared, self.allowed_providers or [])
+        problems = []
+        for rtype, message in refusals:
+            path, line = template_line(self.catalog, kind.name, first[rtype])
+            problems.append(Problem(path, line, 1, f"rendering {req.path}: {message}"))
+        if problems:
+            raise InputError(problems)
 
     def _file(self, req: Request, kind: Kind, name: str, ctx: dict[str, Any]) -> _File:
         """One template rendered as a skeleton, its structure checked, its literals put back."""
@@ -265,6 +279,7 @@ class Renderer:
             text=header(req, kind, body) + body,
             resources=found,
             locals=shape.compiled.locals(values),
+            providers=declared_providers(blocks),
         )
 
     def _shape(self, skeleton: str) -> _Shape:
