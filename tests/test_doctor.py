@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,17 @@ def test_codeowners_is_read_as_github_reads_it(tmp_path: Path, appended: str, lo
     found = codeowners(tmp_path, teams.load(WorkTree(PROJECT)))
     failing = [c.what.split(" gives ")[1].split(" to ")[0] for c in found if not c.ok]
     assert failing == lost
+
+
+def test_the_workflows_install_the_pinned_terraform(make_repo: Callable[..., Path]) -> None:
+    root = make_repo()
+    shutil.copytree(PROJECT / ".github", root / ".github")
+    result = CliRunner().invoke(cli, ["doctor", "--offline", "--repo", str(root)])
+    assert result.exit_code == 0, result.stdout
+    assert "ok   the workflows install Terraform 1.9.8, as policies/platform.yaml pins" in result.stdout
+
+    drift = root / ".github/workflows/drift.yml"
+    drift.write_text(drift.read_text().replace('terraform_version: "1.9.8"', 'terraform_version: "1.9.7"'))
+    result = CliRunner().invoke(cli, ["doctor", "--offline", "--repo", str(root)])
+    assert result.exit_code == 1
+    assert "fix: set setup-terraform's terraform_version to 1.9.8 in drift.yml: 1.9.7" in result.stdout

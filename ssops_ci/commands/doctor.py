@@ -21,6 +21,7 @@ def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bo
     """Check the repository settings the gate relies on, and say how to fix what is missing."""
     tree, g = workspace(repo)
     found = checks.codeowners(tree.root, g.teams) + checks.workflows(tree.root)
+    found += checks.terraform_pinned(tree.root, g.platform.terraform.version)
     if not offline:
         slug = github_repo or event_context()[0]
         if not slug:

@@ -133,6 +133,30 @@ def _unprivileged_evaluation(root: Path) -> Check:
     )
 
 
+def terraform_pinned(root: Path, pinned: str | None) -> list[Check]:
+    """The workflows install the Terraform that policies/platform.yaml pins (the engine refuses any other)."""
+    installs = [
+        f"{path.name}: {(step.get('with') or {}).get('terraform_version')}"
+        for path in sorted((root / ".github/workflows").glob("*.y*ml"))
+        for job in (_load(path).get("jobs") or {}).values()
+        for step in job.get("steps") or []
+        if str(step.get("uses", "")).startswith("hashicorp/setup-terraform@")
+    ]
+    if not installs:
+        return []
+    if pinned is None:
+        fix = f"set terraform.version in policies/platform.yaml to what the workflows install ({'; '.join(installs)})"
+        return [Check(False, "policies/platform.yaml pins terraform.version", fix, level="warn")]
+    wrong = [i for i in installs if not i.endswith(f": {pinned}")]
+    return [
+        Check(
+            not wrong,
+            f"the workflows install Terraform {pinned}, as policies/platform.yaml pins",
+            f"set setup-terraform's terraform_version to {pinned} in " + "; ".join(wrong),
+        )
+    ]
+
+
 def workflows(root: Path) -> list[Check]:
     restore = "restore it from ssops-ci (see README, Install)"
     return [
