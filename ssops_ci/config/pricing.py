@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ssops_ci.config import billing as billing_config
 from ssops_ci.config import files, yamlsrc
-from ssops_ci.model.layout import FREE, PRICING
+from ssops_ci.config.billing import Billing
+from ssops_ci.model.layout import BILLING, FREE, PRICING
 from ssops_ci.model.problems import InputError, Problem
 from ssops_ci.ports import Tree
 
@@ -139,10 +141,11 @@ class PriceBook:
 
 @dataclass(frozen=True)
 class Prices:
-    """Every region's price book, plus the list of resource types that cost nothing."""
+    """Every region's price book, the resource types that cost nothing, and how the others are billed."""
 
     books: dict[str, PriceBook]
     free: dict[str, str]
+    billing: Billing = field(default_factory=dict)
 
     def book(self, region: str) -> PriceBook:
         if region not in self.books:
@@ -168,7 +171,7 @@ def load(tree: Tree) -> Prices:
     problems: list[Problem] = []
     books: dict[str, PriceBook] = {}
     for path in tree.files(PRICING):
-        if not path.endswith(".yaml") or path == FREE:
+        if not path.endswith(".yaml") or path in (FREE, BILLING):
             continue
         try:
             book = _book(tree, path)
@@ -181,6 +184,13 @@ def load(tree: Tree) -> Prices:
         free = files.load(FreeFile, tree, FREE).free
     except InputError as e:
         problems.extend(e.problems)
+    billing: Billing = {}
+    try:
+        billing = billing_config.load(tree)
+        dims = {region: {k: len(e.by) for k, e in b.data.prices.items()} for region, b in books.items()}
+        billing_config.cross_check(billing, dims, free, tree.read(BILLING) or b"")
+    except InputError as e:
+        problems.extend(e.problems)
     if problems:
         raise InputError(problems)
-    return Prices(books, free)
+    return Prices(books, free, billing)

@@ -22,6 +22,7 @@ PLATFORM = "policies/platform.yaml"
 OBJECTIVES = "policies/objectives.yaml"
 PRICING = "policies/pricing"
 FREE = "policies/pricing/free.yaml"
+BILLING = "policies/pricing/billing.yaml"
 REQUEST_SUFFIXES = (".yaml", ".yml")
 LINK_REFUSED = "is a symbolic link; ssops-ci never follows one: commit the file itself in its place"
 

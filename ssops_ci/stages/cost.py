@@ -72,7 +72,7 @@ def _side(
         return "priced", None, None
     if rtype in prices.free:
         return "free", [], 0.0
-    comps = components(rtype, attrs, book, usage)
+    comps = components(rtype, attrs, book, usage, prices.billing)
     if comps is None:
         return "not-priced", None, None
     return "priced", comps, round(sum(c.monthly_cost or 0.0 for c in comps), 6)

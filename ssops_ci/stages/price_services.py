@@ -1,4 +1,5 @@
-"""Pricers for storage, messaging, compute, logs, alarms, keys and secrets."""
+"""Pricers for the service types whose billing needs logic: S3 lifecycle classes, SQS chunks, Lambda
+tiers, alarm metrics, KMS key specs. Plain ones are data in policies/pricing/billing.yaml."""
 
 from __future__ import annotations
 
@@ -30,10 +31,6 @@ def _storage_class(b: Builder, title: str, cls: str, usage_prefix: str, *, trans
         b.per_usage(f"{title}: retrievals", "s3_retrieval_gb", (cls,), key("RetrievalGb"))
     b.per_usage(f"{title}: Select data scanned", "s3_select_scanned_gb", (cls,), key("SelectScannedGb"))
     b.per_usage(f"{title}: Select data returned", "s3_select_returned_gb", (cls,), key("SelectReturnedGb"))
-
-
-def s3_bucket(a: dict[str, Any], b: Builder) -> None:
-    _storage_class(b, "Standard", "STANDARD", "", transitions=False)
 
 
 S3_CLASS_TITLES = {
@@ -96,12 +93,6 @@ def lambda_function(a: dict[str, Any], b: Builder) -> None:
         b.add("Ephemeral storage (beyond 512 MB)", "lambda_ephemeral_gb_second", (), seconds * extra_gb, usage=how)
 
 
-def log_group(a: dict[str, Any], b: Builder) -> None:
-    b.per_usage("Data ingested", "cloudwatch_logs_ingested_gb", (), "logIngestionGb")
-    b.per_usage("Archival storage", "cloudwatch_logs_stored_gb_month", (), "logStorageGb")
-    b.per_usage("Logs Insights queries (data scanned)", "cloudwatch_logs_insights_gb", (), "logInsightsScannedGb")
-
-
 def _alarm_metrics(a: dict[str, Any]) -> tuple[int, list[float], bool]:
     queries = blocks(a, "metric_query")
     if not queries:
@@ -140,8 +131,3 @@ def kms_key(a: dict[str, Any], b: Builder) -> None:
     group = "symmetric" if spec == "SYMMETRIC_DEFAULT" or spec.startswith("HMAC") else spec
     for name, dim, usage_key in KMS_REQUESTS.get(group, KMS_REQUESTS["asymmetric"]):
         b.per_usage(name, "kms_10k_requests", (dim,), usage_key, scale=10_000)
-
-
-def secret(a: dict[str, Any], b: Builder) -> None:
-    b.add("Secret", "secretsmanager_secret_month", (), 1)
-    b.per_usage("API requests", "secretsmanager_10k_api_calls", (), "secretApiCalls", scale=10_000)

@@ -1,0 +1,164 @@
+"""Billing as data: a kind with a resource type nobody priced before needs prices and billing.yaml, no code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ssops_ci.adapters.worktree import WorkTree
+from ssops_ci.config import pricing
+from ssops_ci.model.problems import InputError
+from tests.conftest import PROJECT, Repo, evaluate, request_yaml
+
+DECL = """apiVersion: ssops/v1
+kind: Table
+version: 1.0.0
+description: A DynamoDB table.
+owner: platform
+parameters:
+  mode:
+    type: string
+    enum: [PAY_PER_REQUEST, PROVISIONED]
+    default: PAY_PER_REQUEST
+    description: On-demand, or a fixed capacity.
+  capacity:
+    type: integer
+    minimum: 1
+    maximum: 1000
+    default: 5
+    description: Read and write capacity units when provisioned.
+resources:
+  aws_dynamodb_table:
+    force_new: [name, hash_key]
+    holds_data: true
+usage:
+  writeRequests:
+    default: 2000000
+    unit: requests/month
+    description: Write request units
+  readRequests:
+    unit: requests/month
+    description: Read request units
+  storageGb:
+    default: 10
+    unit: GB-month
+    description: Table storage
+"""
+
+MAIN = """resource "aws_dynamodb_table" "this" {
+  name         = local.name
+  billing_mode = {{ spec.mode }}
+  hash_key     = "id"
+{% if spec.mode == "PROVISIONED" %}
+  read_capacity  = {{ spec.capacity }}
+  write_capacity = {{ spec.capacity }}
+{% endif %}
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+}
+"""
+
+BILLING = """
+  aws_dynamodb_table:
+    - name: Write request units (on-demand)
+      price: dynamodb_1m_write_units
+      usage: writeRequests
+      per: 1000000
+      when: {attribute: billing_mode, equals: PAY_PER_REQUEST}
+    - name: Read request units (on-demand)
+      price: dynamodb_1m_read_units
+      usage: readRequests
+      per: 1000000
+      when: {attribute: billing_mode, equals: PAY_PER_REQUEST}
+    - name: Write capacity (provisioned)
+      price: dynamodb_wcu_hour
+      attribute: write_capacity
+      times: 730
+      when: {attribute: billing_mode, equals: PROVISIONED}
+    - {name: Storage, price: dynamodb_storage_gb_month, usage: storageGb}
+"""
+
+PRICES = """
+  dynamodb_1m_write_units: {source: dynamodb, unit: 1M requests, values: 0.625}
+  dynamodb_1m_read_units: {source: dynamodb, unit: 1M requests, values: 0.125}
+  dynamodb_wcu_hour: {source: dynamodb, unit: hours, values: 0.00065}
+  dynamodb_storage_gb_month: {source: dynamodb, unit: GB, values: 0.25}
+"""
+
+
+def with_billing(text: str) -> dict[str, str]:
+    """The project's pricing with `text` added to billing.yaml and the DynamoDB prices to each region."""
+    files = {"policies/pricing/billing.yaml": (PROJECT / "policies/pricing/billing.yaml").read_text() + text}
+    for region in ("us-east-1", "eu-west-1"):
+        path = f"policies/pricing/{region}.yaml"
+        body = (PROJECT / path).read_text()
+        body = body.replace("sources:\n", "sources:\n  dynamodb: https://aws.amazon.com/dynamodb/pricing/\n", 1)
+        files[path] = body.replace("prices:\n", "prices:" + PRICES, 1)
+    return files
+
+
+def test_a_new_resource_type_is_priced_from_data(gitrepo: Callable[..., Repo]) -> None:
+    repo = gitrepo()
+    for rel, text in with_billing(BILLING).items():
+        repo.write(rel, text)
+    repo.write("templates/table/template.yaml", DECL)
+    repo.write("templates/table/main.tf.j2", MAIN)
+    repo.write(
+        "templates/table/versions.tf.j2", '{% set providers = ["aws"] %}\n{% include "_shared/versions.tf.j2" %}\n'
+    )
+    repo.commit("a Table kind, priced as data", render=False)
+    repo.branch("tables")
+    repo.write("requests/payments/orders.yaml", request_yaml("Table", "orders", spec="  mode: PAY_PER_REQUEST\n"))
+    repo.write(
+        "requests/payments/stock.yaml", request_yaml("Table", "stock", spec="  mode: PROVISIONED\n  capacity: 10\n")
+    )
+    repo.commit()
+    report = evaluate(repo.root, "main", "HEAD", scanner=None)
+    on_demand = report.stack("payments/orders").cost
+    provisioned = report.stack("payments/stock").cost
+    assert on_demand is not None and provisioned is not None
+    [table] = [r for r in on_demand.resources if r.type == "aws_dynamodb_table"]
+    assert {c.name: c.monthly_cost for c in table.components} == {
+        "Write request units (on-demand)": 1.25,  # 2M writes at $0.625 per million
+        "Read request units (on-demand)": None,  # no default: the catalog does not guess reads
+        "Storage": 2.5,
+    }
+    [table] = [r for r in provisioned.resources if r.type == "aws_dynamodb_table"]
+    assert {c.name: c.monthly_cost for c in table.components} == {
+        "Write capacity (provisioned)": pytest.approx(10 * 730 * 0.00065),
+        "Storage": 2.5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("added", "expected"),
+    [
+        (
+            "  aws_dynamodb_table:\n    - {name: Storage, price: dynamodb_gb, usage: storageGb}\n",
+            "billing.yaml:{line}:30: aws_dynamodb_table: prices.dynamodb_gb is missing from eu-west-1.yaml",
+        ),
+        (
+            "  aws_iam_role:\n    - {name: Role, price: kms_key_month, quantity: 1}\n",
+            "policies/pricing/billing.yaml:{key}:3: aws_iam_role is also listed in free.yaml; keep one",
+        ),
+        (
+            "  aws_dynamodb_table:\n    - {name: Storage, price: s3_storage_gb_month, usage: storageGb}\n",
+            "prices.s3_storage_gb_month has 1 dimension(s) in eu-west-1.yaml; dims gives 0",
+        ),
+        (
+            "  aws_dynamodb_table:\n    - {name: Storage, price: kms_key_month, quantity: 1, usage: storageGb}\n",
+            "give exactly one of quantity, usage or attribute (got quantity, usage)",
+        ),
+    ],
+)
+def test_billing_mistakes_are_refused_where_they_are(make_repo: Callable[..., Path], added: str, expected: str) -> None:
+    root = make_repo(with_billing(added))
+    line = len((PROJECT / "policies/pricing/billing.yaml").read_text().splitlines()) + 2
+    with pytest.raises(InputError) as e:
+        pricing.load(WorkTree(root))
+    assert expected.format(line=line, key=line - 1) in str(e.value)
