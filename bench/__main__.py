@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-BENCHES = ["render", "affected", "template_change", "check", "costs", "pr_evaluate", "scale"]
+BENCHES = ["render", "affected", "template_change", "check", "costs", "pr_evaluate", "scale", "rules_preview"]
 
 
 def main(names: list[str]) -> None:

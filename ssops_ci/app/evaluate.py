@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ssops_ci.app import rules_preview
 from ssops_ci.app.policy_check import check_policies
 from ssops_ci.app.revision import Revision, team_files
 from ssops_ci.app.scope import Scope, prepare, scope
@@ -195,6 +196,16 @@ def judge(planned: Planned, services: Services, policies: Policies) -> Report:
     return findings.judge(planned.report, _evidence(planned), policies, scan, services.clock.today())
 
 
+def base_pricing(base: Revision, today: dt.date | None) -> cost.Pricing | str:
+    """The base's prices as the cost stage reads them, or why they cannot be read."""
+    try:
+        prices = pricing_config.load(base.tree)
+    except InputError as e:
+        return "; ".join(str(p) for p in e.problems)
+    setup = base.setup
+    return cost.Pricing(prices, setup.catalog if setup else None, setup.platform if setup else None, today)
+
+
 def price(
     report: Report,
     planned: Planned,
@@ -203,12 +214,10 @@ def price(
     today: dt.date | None = None,
 ) -> Report:
     base, head = planned.scope.base, planned.scope.head
-    try:
-        prices = pricing_config.load(base.tree)
-    except InputError as e:
-        return cost.unpriceable(report, "; ".join(str(p) for p in e.problems))
+    pricing = base_pricing(base, today)
+    if isinstance(pricing, str):
+        return cost.unpriceable(report, pricing)
     setup = base.setup
-    pricing = cost.Pricing(prices, setup.catalog if setup else None, setup.platform if setup else None, today)
     report = cost.price(report, planned.prepared, pricing)
     if policies is None or setup is None:
         return report
@@ -232,6 +241,13 @@ def _head_platform_files(report: Report, planned: Planned) -> Report:
     return report.model_copy(update={"head_policy_errors": [str(p) for p in problems]}) if problems else report
 
 
+def _rules_preview(report: Report, planned: Planned, policies: Policies, today: dt.date) -> Report:
+    base, head = planned.scope.base, planned.scope.head
+    pricing = base_pricing(base, today)
+    found = rules_preview.preview(report, base, head, policies, None if isinstance(pricing, str) else pricing, today)
+    return report.model_copy(update={"rules_preview": found}) if found else report
+
+
 def evaluate(
     services: Services,
     base_ref: str,
@@ -253,6 +269,8 @@ def evaluate(
         report = findings.unjudgeable(planned.report, loaded)
     report = price(report, planned, policies, services.cache, services.clock.today())
     report = _head_platform_files(report, planned)
+    if policies is not None:
+        report = _rules_preview(report, planned, policies, services.clock.today())
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ssops_ci.model.change import ResourceChange, action_counts
 from ssops_ci.model.cost import StackCost, Totals
 from ssops_ci.model.finding import Finding
-from ssops_ci.model.risk import Decision, Risk
+from ssops_ci.model.risk import Decision, Risk, Tier
 
 REPORT_VERSION = 1
 
@@ -57,6 +57,27 @@ class StackReport(BaseModel):
         return self.model_copy(update=update)
 
 
+class TierShift(BaseModel):
+    """An existing request the pull request's rules would judge differently from the current ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    request: str
+    before: Tier
+    after: Tier
+    reasons: list[str] = Field(default_factory=list)  # why, under the new rules
+
+
+class RulesPreview(BaseModel):
+    """A pull request that changes the rules, seen the other way: every merged request judged as if it were
+    proposed again today, under the current rules and under the pull request's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    files: list[str]  # the rule files the pull request changes
+    checked: int = 0
+    unrenderable: int = 0  # merged requests that no longer render at the base (not judged)
+    shifts: list[TierShift] = Field(default_factory=list)
+
+
 class Report(BaseModel):
     # Forbid what it does not know: a report is also untrusted input to the gate, read from an artifact.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,6 +92,7 @@ class Report(BaseModel):
     integrity_errors: list[str] = Field(default_factory=list)
     # The pull request's own catalog or policy files that the gate could not run on once merged.
     head_policy_errors: list[str] = Field(default_factory=list)
+    rules_preview: RulesPreview | None = None
     checks_passed: int = 0
     cost: Totals | None = None
     teams: dict[str, dict[str, float | None]] = Field(default_factory=dict)
