@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ssops_ci.adapters.aws_reference import provider_schemas
+from ssops_ci.adapters.checkov import CATALOG_FACTS, catalog_facts
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.config.catalog import Example
 from ssops_ci.config.setup import Setup
@@ -158,6 +161,24 @@ def test_every_resource_type_is_declared_in_its_template() -> None:
                 assert res.type in declared, f"{stack.kind} renders {res.type} but template.yaml does not declare it"
 
 
+KEY_ARGUMENTS = {"kms_key_id", "kms_master_key_id", "kms_key_arn"}
+
+
+def test_every_resource_that_takes_a_kms_key_says_where_for_the_orgs_check() -> None:
+    """CKV_SSOPS_2 knows a type only through `encryption_key` in template.yaml: a kind that renders a type
+    taking a key and does not say so would leave that data unchecked."""
+    schemas = provider_schemas()
+    for g, stack in all_stacks():
+        declared = g.catalog.kinds[stack.kind].spec.resources
+        for res in stack.resources:
+            takes = KEY_ARGUMENTS & set(schemas.get(res.type, {}).get("args", []))
+            if res.mode == "managed" and takes and res.type != "aws_kms_key":
+                assert declared[res.type].encryption_key in takes, f"{stack.kind}: {res.type}.encryption_key"
+    keys = g.catalog.encryption_keys()
+    assert keys["aws_s3_bucket_server_side_encryption_configuration"].endswith("/kms_master_key_id")
+    assert len(keys) == 7
+
+
 @pytest.mark.slow
 def test_a_public_bucket_can_be_read_and_every_check_it_fails_names_the_waiver(tmp_path: Path) -> None:
     """Anonymous readers cannot decrypt SSE-KMS objects: a public bucket uses S3-managed keys, and each
@@ -194,9 +215,12 @@ def test_a_public_bucket_can_be_read_and_every_check_it_fails_names_the_waiver(t
     for path, text in stack.paths().items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text, encoding="utf-8")
+    checks = tmp_path / "_checks"  # checkov reads only .tf files under root_folder
+    shutil.copytree(PROJECT / "policies/checkov/checks", checks)
+    (checks / CATALOG_FACTS).write_text(catalog_facts(g.catalog))
     report = Runner().run(
         root_folder=str(tmp_path),
-        external_checks_dir=[str(PROJECT / "policies/checkov/checks")],
+        external_checks_dir=[str(checks)],
         runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
     )
     failed = {rec.check_id for rec in report.failed_checks}

@@ -27,6 +27,16 @@ from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.stack import Stack
 from ssops_ci.ports import Cache
 
+# Written beside the org's checks on every scan: JSON of what template.yaml declares that checks need
+# (where each resource type names its KMS key). A `.json` or `.yaml` there would be loaded as a check.
+CATALOG_FACTS = "ssops-catalog.data"
+
+
+def catalog_facts(catalog: Catalog) -> str:
+    """What the org's checks may know of the catalog (the CATALOG_FACTS file's text)."""
+    return json.dumps({"encryption_key": catalog.encryption_keys()}, sort_keys=True)
+
+
 _SEVERITY_NAMES: dict[str, Severity] = {
     "CRITICAL": "critical",
     "HIGH": "high",
@@ -117,6 +127,7 @@ class CheckovScanner:
         checks.mkdir()
         for name, data in self.policies.custom_checks.files.items():
             (checks / name).write_bytes(data)
+        (checks / CATALOG_FACTS).write_text(catalog_facts(self.catalog), encoding="utf-8")
         _forget(self.policies.custom_checks.ids)
         return checks
 
@@ -155,6 +166,7 @@ class CheckovScanner:
             for name, data in sorted(self.policies.custom_checks.files.items()):
                 h.update(name.encode() + b"\0" + data + b"\0")
             h.update(self.config.model_dump_json().encode())
+            h.update(catalog_facts(self.catalog).encode())
             self._context = h.hexdigest()
         kind = self.catalog.get(stack.kind)
         spec = kind.spec.model_dump_json() if kind else ""

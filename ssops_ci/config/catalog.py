@@ -171,6 +171,15 @@ class Catalog:
                 out.update(kind.spec.resources)
         return out
 
+    def encryption_keys(self) -> dict[str, str]:
+        """Resource type -> where it names its KMS key, as the kinds declare it (for the org's checks)."""
+        out: dict[str, str] = {}
+        for name in sorted(self.kinds):
+            for rtype, declared in self.kinds[name].spec.resources.items():
+                if declared.encryption_key:
+                    out.setdefault(rtype, declared.encryption_key)
+        return out
+
     def kinds_reached_by(self, path: str) -> list[str]:
         """Kinds a change to `path` under templates/ reaches (all kinds for shared partials)."""
         if path.startswith(SHARED):

@@ -38,6 +38,9 @@ class ResourceType(BaseModel):
     holds_data: bool = False
     sensitive: list[str] = Field(default_factory=list)
     names: dict[str, NameRule] = Field(default_factory=dict)
+    # Where the resource names the KMS key that encrypts its data ("/" between nested blocks): the org's
+    # customer-managed-key check (policies/checkov/checks) reads this, not a table of its own.
+    encryption_key: str | None = Field(default=None, pattern=r"^[a-z0-9_]+(/[a-z0-9_]+)*$")
 
 
 class Resource(BaseModel):

@@ -1,24 +1,21 @@
-"""Data at rest is encrypted with a customer-managed KMS key, not an AWS-managed one."""
+"""Data at rest is encrypted with a customer-managed KMS key, not an AWS-managed one.
+
+Which resource types hold data and where each names its key is catalog data: `encryption_key` under
+`resources.<type>` in each kind's template.yaml. ssops-ci writes it beside this file as
+`ssops-catalog.data` on every scan; without it this check refuses to load (and ssops-ci then refuses
+to judge), rather than pass everything.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-# Where each resource type names its key (nested blocks separated by "/").
-KEY_ATTRIBUTE = {
-    "aws_db_instance": "kms_key_id",
-    "aws_rds_cluster": "kms_key_id",
-    "aws_sqs_queue": "kms_master_key_id",
-    "aws_sns_topic": "kms_master_key_id",
-    "aws_elasticache_replication_group": "kms_key_id",
-    "aws_cloudwatch_log_group": "kms_key_id",
-    "aws_lambda_function": "kms_key_arn",
-    "aws_secretsmanager_secret": "kms_key_id",
-    "aws_s3_bucket_server_side_encryption_configuration": "rule/apply_server_side_encryption_by_default/kms_master_key_id",
-}
+KEY_ATTRIBUTE: dict[str, str] = json.loads(Path(__file__).with_name("ssops-catalog.data").read_text())["encryption_key"]
 
 
 def _lookup(conf: Any, path: list[str]) -> Any:
@@ -39,7 +36,7 @@ class CustomerManagedKey(BaseResourceCheck):
             name="Data at rest is encrypted with a customer-managed KMS key",
             id="CKV_SSOPS_2",
             categories=[CheckCategories.ENCRYPTION],
-            supported_resources=list(KEY_ATTRIBUTE),
+            supported_resources=sorted(KEY_ATTRIBUTE),
             guideline="https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk",
         )
 
