@@ -98,9 +98,10 @@ def test_plan_exits_1_when_a_stack_cannot_be_planned(gitrepo: Callable[..., Repo
     repo.commit(render=False)
     result = run("plan", "--repo", str(repo.root), "--base", "main")
     assert result.exit_code == 1
-    [row] = [line for line in result.stdout.splitlines() if line.startswith("payments/bad ")]
-    assert row.split()[1:4] == ["request-added", "ERROR:", "payments/bad:"]
-    assert "requests/payments/bad.yaml:1:1: metadata: required field is missing" in row
+    [row] = [line.split() for line in result.stdout.splitlines() if line.startswith("payments/bad ")]
+    assert row == ["payments/bad", "request-added", "error", "(below)"]
+    [error] = [line for line in result.stdout.splitlines() if line.startswith("ERROR payments/bad: ")]
+    assert "requests/payments/bad.yaml:1:1: metadata: required field is missing" in error
 
 
 def test_matrix_then_plan_each_group_then_merge(changed: Repo, tmp_path: Path) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.app.workspace import open_workspace
@@ -111,17 +114,32 @@ def selected_files(tree: WorkTree, repo: Path, paths: tuple[str, ...]) -> list[s
 
 
 class ProgressBar:
-    """A progress bar on stderr (stdout may be JSON), shown only past a handful of stacks."""
+    """Progress on stderr (stdout may be JSON), past a handful of items: rich's live bar on a terminal, and
+    one line when done elsewhere (a CI log has no use for a redrawn bar)."""
 
-    def __init__(self) -> None:
-        self.bar: Any = None
+    def __init__(self, label: str = "planning stacks") -> None:
+        self.label = label
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+        self.started = 0.0
+
+    def _start(self, total: int) -> Progress:
+        console = Console(stderr=True)
+        columns = (SpinnerColumn(), TextColumn(self.label), BarColumn(), MofNCompleteColumn())
+        progress = Progress(*columns, TimeElapsedColumn(), console=console, disable=not console.is_terminal)
+        progress.start()
+        self.task = progress.add_task(self.label, total=total)
+        self.started = time.monotonic()
+        return progress
 
     def __call__(self, done: int, total: int) -> None:
         if total <= 5:
             return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="planning stacks", file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(1)
+        if self.progress is None:
+            self.progress = self._start(total)
+        assert self.task is not None
+        self.progress.update(self.task, completed=done)
         if done == total:
-            self.bar.__exit__(None, None, None)
+            self.progress.stop()
+            if self.progress.disable:
+                click.echo(f"{self.label}: {total} in {time.monotonic() - self.started:.1f} s", err=True)

@@ -8,6 +8,7 @@ import click
 
 from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.config.catalog import Kind
+from ssops_ci.model.fmt import table
 
 
 def describe(kind: Kind) -> dict[str, Any]:
@@ -35,6 +36,18 @@ def describe(kind: Kind) -> dict[str, Any]:
     }
 
 
+def _default(p: dict[str, Any]) -> str:
+    return "required" if p.get("required") else json.dumps(p["default"])
+
+
+def _allowed(p: dict[str, Any]) -> str:
+    if "enum" in p:
+        return ", ".join(p["enum"])
+    if "minimum" in p or "maximum" in p:
+        return f"{p.get('minimum', '-inf'):g}..{p.get('maximum', 'inf'):g}"
+    return ""
+
+
 @click.command()
 @repo_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -50,12 +63,8 @@ def catalog(repo: Path, as_json: bool) -> int:
         click.secho(f"{k['kind']} {k['version']}", bold=True, nl=False)
         click.echo(f"  ({k['folder']}, owner {k['owner']})")
         click.echo(f"  {k['description']}")
-        for name, p in k["parameters"].items():
-            detail = "required" if p.get("required") else f"default {json.dumps(p['default'])}"
-            if "enum" in p:
-                detail += f", one of {', '.join(p['enum'])}"
-            if "minimum" in p or "maximum" in p:
-                detail += f", {p.get('minimum', '-inf'):g}..{p.get('maximum', 'inf'):g}"
-            click.echo(f"    {name:<26} {p['type']:<8} {detail}")
+        rows = [[name, p["type"], _default(p), _allowed(p)] for name, p in k["parameters"].items()]
+        for line in table(rows, ["parameter", "type", "default", "allowed"], "llll", indent=4):
+            click.echo(line)
         click.echo()
     return 0

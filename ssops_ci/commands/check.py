@@ -6,25 +6,29 @@ import click
 
 from ssops_ci.app.evaluate import evaluate
 from ssops_ci.commands.base import ProgressBar, guarded, repo_option, warn
+from ssops_ci.model.fmt import table
 from ssops_ci.model.report import Report
 from ssops_ci.ops import wiring
 from ssops_ci.stages import sarif
 
 
 def findings_text(report: Report) -> str:
+    """Every finding as a row, then what to do, once per check."""
     lines = [f"POLICY ERROR {err}" for err in report.policy_errors]
-    total = blocking = 0
+    rows: list[list[str]] = []
+    fixes: dict[str, str] = {}
     for s in report.stacks:
         for f in s.findings:
-            total += 1
-            blocking += f.blocking
             mark = "BLOCKING" if f.blocking else ("waived" if f.waived else f.severity)
             where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or s.id)
-            lines.append(f"{mark:<9} {s.id:<28} {f.check_id:<40} {where}")
-            lines.append(f"          {f.message}")
-            lines.append(f"          fix: {f.remediation}")
+            rows.append([mark, s.id, f.check_id, where, f.message.splitlines()[0] if f.message else ""])
+            fixes.setdefault(f.check_id, f.remediation)
+    if rows:
+        lines += table(rows, ["severity", "stack", "check", "where", "finding"], "lllll")
+        lines += ["", *(f"{check_id}  fix: {fix}" for check_id, fix in fixes.items())]
+    blocking = sum(1 for row in rows if row[0] == "BLOCKING")
     lines.append(
-        f"{total} finding(s), {blocking} blocking, {report.checks_passed} check(s) passed "
+        f"{len(rows)} finding(s), {blocking} blocking, {report.checks_passed} check(s) passed "
         f"across {len(report.stacks)} stack(s)"
     )
     return "\n".join(lines) + "\n"

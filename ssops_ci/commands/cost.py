@@ -11,25 +11,31 @@ import click
 from ssops_ci.adapters.clock import SystemClock
 from ssops_ci.app.workspace import breakdown
 from ssops_ci.commands.base import guarded, repo_option, selected_files, workspace
-from ssops_ci.model.fmt import money
+from ssops_ci.model.fmt import money, quantity, table
+
+
+def _component_row(c: dict[str, Any], last: bool) -> list[list[str]]:
+    branch, under = ("└─", "   ") if last else ("├─", "│  ")
+    if c["monthly_cost"] is None and c["unit_price"] is not None:  # usage-based, shown as Infracost does
+        row = [f"{branch} {c['name']}", "", "", f"${c['unit_price']:g} per {c['unit']}"]
+    else:
+        qty = "unknown" if c["quantity"] is None else quantity(c["quantity"])
+        cost = "-" if c["monthly_cost"] is None else money(c["monthly_cost"])
+        row = [f"{branch} {c['name']}", qty, c["unit"], cost]
+    return [row] + ([[f"{under}  {c['usage']}", "", "", ""]] if c["usage"] else [])
 
 
 def _stack_lines(s: dict[str, Any]) -> list[str]:
-    lines = []
+    rows: list[list[str]] = []
     for r in s["resources"]:
         if r["status"] == "free":
             continue
-        lines.append(f"  {r['address']}" + ("  (not priced)" if r["status"] == "not-priced" else ""))
-        for c in r["components"]:
-            qty = "unknown" if c["quantity"] is None else f"{c['quantity']:,.2f} {c['unit']}"
-            cost = "-" if c["monthly_cost"] is None else money(c["monthly_cost"])
-            if c["monthly_cost"] is None and c["unit_price"] is not None:
-                qty, cost = "", f"${c['unit_price']:g} per {c['unit']}"  # as Infracost shows usage-based lines
-            lines.append(f"    {c['name']:<62} {qty:>24} {cost:>12}".rstrip())
-            if c["usage"]:
-                lines.append(f"      ({c['usage']})")
-    lines.append(f"  {'monthly':<62} {'':>24} {money(s['monthly']):>12}\n")
-    return lines
+        rows.append([r["address"] + ("  (not priced)" if r["status"] == "not-priced" else ""), "", "", ""])
+        comps = r["components"]
+        for i, c in enumerate(comps):
+            rows += _component_row(c, i == len(comps) - 1)
+    rows.append(["Monthly", "", "", money(s["monthly"])])
+    return [*table(rows, ["Name", "Monthly qty", "Unit", "Monthly cost"], "lrlr", indent=1), ""]
 
 
 def _print(doc: dict[str, Any]) -> None:
@@ -38,10 +44,13 @@ def _print(doc: dict[str, Any]) -> None:
         for line in _stack_lines(s):
             click.echo(line)
     click.secho("teams", bold=True)
-    for team, t in sorted(doc["teams"].items()):
-        budget = f" of {money(t['budget'])} budget" if t["budget"] is not None else ""
-        click.echo(f"  {team:<20} {money(t['monthly']):>12}{budget} ({t['stacks']} stack(s))")
-    click.echo(f"  {'total':<20} {money(doc['monthly']):>12}")
+    rows = [
+        [team, money(t["monthly"]), money(t["budget"]) if t["budget"] is not None else "none", t["stacks"]]
+        for team, t in sorted(doc["teams"].items())
+    ]
+    rows.append(["total", money(doc["monthly"]), "", ""])
+    for line in table(rows, ["Team", "Monthly", "Budget", "Stacks"], "lrrr", indent=1):
+        click.echo(line)
 
 
 @click.command()

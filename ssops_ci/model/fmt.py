@@ -6,6 +6,8 @@ import difflib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+import tabulate as tabulate_module
+
 CENT = Decimal("0.01")
 
 
@@ -42,3 +44,28 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """ " did you mean 'fifo'?", or "" when no choice is close."""
     guess = closest(word, choices)
     return f" did you mean {guess!r}?" if guess else ""
+
+
+def table(rows: Iterable[Iterable[object]], headers: Iterable[str], align: str, indent: int = 0) -> list[str]:
+    """Aligned columns for a terminal (tabulate's plain format), one letter of `align` per column (l or r);
+    values are shown as they are, never re-read as numbers."""
+    colalign = [{"l": "left", "r": "right"}[a] for a in align]
+    # A cell's leading spaces are indentation (a tree of resources and components); tabulate strips them
+    # unless told, and only a module setting tells it. Set for this call, then put back.
+    kept, tabulate_module.PRESERVE_WHITESPACE = tabulate_module.PRESERVE_WHITESPACE, True
+    try:
+        text = tabulate_module.tabulate(
+            [[str(v) for v in row] for row in rows],
+            headers=list(headers),
+            tablefmt="plain",
+            disable_numparse=True,
+            colalign=colalign,
+        )
+    finally:
+        tabulate_module.PRESERVE_WHITESPACE = kept
+    return [" " * indent + line.rstrip() for line in text.splitlines()]
+
+
+def quantity(q: float) -> str:
+    """730, 0.5, 1,000,000: a quantity without the trailing zeros of a fixed precision."""
+    return f"{q:,.4f}".rstrip("0").rstrip(".")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ssops_ci.model.cost import totals
-from ssops_ci.model.fmt import money
+from ssops_ci.model.fmt import money, table
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.model.report import Report, StackReport
 
@@ -60,13 +60,10 @@ def _header(report: Report) -> list[str]:
     return lines
 
 
-def _row(s: StackReport, width: int) -> str:
+def _row(s: StackReport) -> list[str]:
     if s.status == "error":
-        first = (s.error or "").splitlines()[0] if s.error else ""
-        return f"{s.id.ljust(width)}  {s.reason:<17} ERROR: {first}"
-    counts = s.counts
-    tier = f"  {s.risk.tier}" if s.risk else ""
-    return f"{s.id.ljust(width)}  {s.reason:<17} " + " ".join(f"{counts[a]:>4}" for a, _ in SYMBOLS) + tier
+        return [s.id, s.reason, *("" for _ in SYMBOLS), "error (below)"]
+    return [s.id, s.reason, *(str(s.counts[a]) for a, _ in SYMBOLS), s.risk.tier if s.risk else ""]
 
 
 def summary_text(report: Report) -> str:
@@ -74,9 +71,9 @@ def summary_text(report: Report) -> str:
     lines = _header(report)
     if not report.stacks:
         return "\n".join([*lines, "no stacks affected"]) + "\n"
-    width = max(len(s.id) for s in report.stacks)
-    lines.append(f"{'stack'.ljust(width)}  {'reason':<17} " + " ".join(f"{sym:>4}" for _, sym in SYMBOLS) + "  tier")
-    lines += [_row(s, width) for s in report.stacks]
+    headers = ["stack", "reason", *(sym for _, sym in SYMBOLS), "tier"]
+    lines += table([_row(s) for s in report.stacks], headers, "ll" + "r" * len(SYMBOLS) + "l")
+    lines += [f"ERROR {(s.error or '').splitlines()[0]}" for s in report.stacks if s.status == "error"]
     n = {a: sum(s.counts[a] for s in report.stacks) for a, _ in SYMBOLS}
     errors = sum(1 for s in report.stacks if s.status == "error")
     lines.append(
