@@ -177,6 +177,21 @@ def test_a_merge_whose_answer_was_lost_is_not_merged_twice(world: World) -> None
     assert merges == [world.double.prs[n].merge_sha]
 
 
+def test_a_comment_whose_answer_was_lost_is_not_posted_twice(world: World) -> None:
+    """A POST that may have been carried out is never sent again: the run stops, and a re-run finds the
+    comment and updates it instead of adding a second one."""
+    world.branch_with("jobs", QUEUE)
+    n = world.double.open_pr("jobs", "alice")
+    world.double.fail("POST", r"/issues/\d+/comments$", status=502, after=True, times=1)
+    with pytest.raises(ForgeError, match=r"GitHub answered 502.*may or may not have been done, and nothing is sent"):
+        world.loop().evaluate(n)
+    posts = [c for c in world.double.calls if c[0] == "POST" and c[1].endswith("/comments")]
+    assert [p[2] for p in posts] == [201, 502]  # one request: carried out (the double records it), answer lost
+    out = world.loop().evaluate(n)
+    assert out.merge and out.merge.merged
+    assert len(world.double.comments_on(n)) == 1
+
+
 def test_a_push_before_the_merge_is_evaluated_not_merged(world: World) -> None:
     first = world.branch_with("jobs", QUEUE)
     n = world.double.open_pr("jobs", "alice")

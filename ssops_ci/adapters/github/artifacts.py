@@ -32,13 +32,14 @@ def _artifact(conn: Connection, run_id: int, name: str) -> dict[str, object]:
 def _download(conn: Connection, artifact_id: object) -> bytes:
     url = conn.url(f"/repos/{conn.slug}/actions/artifacts/{artifact_id}/zip")
     headers = {"Authorization": f"Bearer {conn.token()}", "Accept": "application/vnd.github+json"}
+    session = conn.session()
     answer = conn.call(
-        "fetch an artifact", lambda: requests.get(url, headers=headers, allow_redirects=False, timeout=conn.timeout)
+        "fetch an artifact", lambda: session.get(url, headers=headers, allow_redirects=False, timeout=conn.timeout)
     )
     if answer.status_code != 302 or "Location" not in answer.headers:
         raise ForgeError(f"GitHub did not hand out artifact {artifact_id} (HTTP {answer.status_code})")
     # The archive sits behind a signed URL elsewhere: it gets no Authorization header.
-    with requests.get(answer.headers["Location"], stream=True, timeout=conn.timeout) as blob:
+    with session.get(answer.headers["Location"], stream=True, timeout=conn.timeout) as blob:
         blob.raise_for_status()
         data = blob.raw.read(MAX_ARCHIVE + 1, decode_content=True)
     if len(data) > MAX_ARCHIVE:

@@ -1,28 +1,33 @@
 """How ssops-ci talks to GitHub: who it is (a GitHub App's installation, or the Actions token), and
-calls that are retried on 5xx, secondary rate limits and timeouts.
+requests retried by PyGithub's GithubRetry (5xx, primary and secondary rate limits with Retry-After and
+reset times, timeouts, refused connections).
 
-Retries are ours rather than urllib3's, so that a POST is never blindly sent twice: every operation
-reads the current state and writes only what is missing, which makes a repeat safe.
+One narrowing of it: a POST or PATCH is sent again only when GitHub refused it unprocessed (a rate limit),
+never after a 5xx or a timeout, whose answer may be all that was lost; a comment or check run is then never
+created twice. Such a failure ends the run with the operation named, and a re-run is safe: every operation
+reads the current state first and writes only what is missing. A merge (PUT) is retried, and a retry that
+finds the pull request merged at the evaluated head takes that merge as its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
-from github import Auth, Consts, Github, GithubException, GithubIntegration
+from github import Auth, Consts, Github, GithubException, GithubIntegration, GithubRetry
+from requests.adapters import HTTPAdapter
+from urllib3 import Retry
 
 from ssops_ci.model.forge import Identity
 from ssops_ci.model.problems import ForgeError, SsopsError
 
 T = TypeVar("T")
-TRANSIENT = {500, 502, 503, 504}
+UNSAFE = frozenset({"POST", "PATCH"})  # methods whose repeat may do the thing twice
+REFUSED_UNPROCESSED = frozenset({403, 429})  # rate limits: GitHub did nothing, so a repeat is safe
 # GitHub Actions is itself a GitHub App: the checks a workflow's GITHUB_TOKEN creates are this app's.
 ACTIONS_APP_ID = 15368
 ACTIONS_BOT = "github-actions[bot]"
@@ -51,6 +56,33 @@ def _message(e: GithubException) -> str:
     return "; ".join([message, *details]) if details else message
 
 
+def _reason(e: requests.RequestException) -> str:
+    """The innermost cause of a requests failure (urllib3 wraps it in a MaxRetryError)."""
+    inner: BaseException = e
+    while inner.args and isinstance(inner.args[0], BaseException):
+        inner = inner.args[0]
+    reason = getattr(inner, "reason", None)
+    return str(reason or inner)
+
+
+class OnceRetry(GithubRetry):
+    """GithubRetry, except that POST and PATCH are repeated only after a rate limit (see the module)."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() in UNSAFE:
+            return status_code in REFUSED_UNPROCESSED and bool(self.total)
+        return bool(super().is_retry(method, status_code, has_retry_after))
+
+
+def retry_policy(attempts: int, backoff: float) -> OnceRetry:
+    return OnceRetry(
+        total=max(0, attempts - 1),
+        backoff_factor=backoff,
+        backoff_jitter=backoff / 2,
+        allowed_methods=Retry.DEFAULT_ALLOWED_METHODS | {"GET"},  # not POST or PATCH: no repeat after a timeout
+    )
+
+
 class Connection:
     """An authenticated PyGithub client for one repository, and who it acts as."""
 
@@ -72,7 +104,7 @@ class Connection:
         self.base_url = (base_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
         self.timeout = timeout
         self.attempts = attempts
-        self.backoff = backoff
+        self.retry = retry_policy(attempts, backoff)
         self.calls = 0
         # PyGithub spaces writes a second apart, as GitHub asks of integrations to avoid secondary
         # rate limits; `paced=False` is for test doubles only.
@@ -90,7 +122,7 @@ class Connection:
             auth=auth,
             base_url=self.base_url,
             timeout=int(max(1, self.timeout)),
-            retry=None,
+            retry=self.retry,
             lazy=True,
             seconds_between_requests=self._pacing[0],
             seconds_between_writes=self._pacing[1],
@@ -110,7 +142,9 @@ class Connection:
     def _as_app(self, app_id: str, private_key: str) -> None:
         owner, _, name = self.slug.partition("/")
         app = Auth.AppAuth(int(app_id), private_key)
-        integration = GithubIntegration(auth=app, base_url=self.base_url, timeout=int(max(1, self.timeout)))
+        integration = GithubIntegration(
+            auth=app, base_url=self.base_url, timeout=int(max(1, self.timeout)), retry=self.retry
+        )
         installation = self.call(
             f"find the GitHub App {app_id}'s installation on {self.slug}",
             lambda: integration.get_repo_installation(owner, name),
@@ -125,38 +159,32 @@ class Connection:
         assert isinstance(token, str)
         return token
 
-    # ------------------------------------------------------------------ resilience
+    # ------------------------------------------------------------------ errors
 
-    def _retry_after(self, e: GithubException, wait: float) -> float | None:
-        """How long to wait before trying again, or None when the error is final."""
-        message = _message(e)
-        headers = {k.lower(): v for k, v in (e.headers or {}).items()}
-        rate_limited = e.status in (403, 429) and ("rate limit" in message.lower() or "retry-after" in headers)
-        if e.status not in TRANSIENT and not rate_limited:
-            return None
-        after = headers.get("retry-after")
-        return max(wait, float(after)) if after and str(after).isdigit() else wait
+    def session(self) -> requests.Session:
+        """A plain requests session with the same retries, for the downloads PyGithub does not make."""
+        session = requests.Session()
+        session.mount("https://", HTTPAdapter(max_retries=self.retry))
+        session.mount("http://", HTTPAdapter(max_retries=self.retry))
+        return session
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
-        last = ""
-        for attempt in range(1, self.attempts + 1):
-            wait: float | None = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())  # noqa: S311 - jitter
-            try:
-                self.calls += 1
-                return fn()
-            except GithubException as e:
-                wait = self._retry_after(e, wait or 0.0)
-                if wait is None:
-                    raise ForgeError(f"GitHub refused to {what}: {e.status} {_message(e)}") from None
-                last = f"{e.status} {_message(e)}"
-            except (requests.Timeout, requests.ConnectionError) as e:
-                last = f"{type(e).__name__}: {e}"
-            if attempt < self.attempts:
-                time.sleep(wait or 0.0)
-        raise ForgeError(
-            f"could not {what} after {self.attempts} attempts ({last}); GitHub may be down or unreachable "
-            f"at {self.base_url}. Nothing was merged; re-run the workflow when it is back."
-        )
+        """`fn()`, its failure said as what could not be done (the retries happened underneath)."""
+        self.calls += 1
+        try:
+            return fn()
+        except GithubException as e:
+            if e.status in (500, 502, 503, 504):
+                raise ForgeError(
+                    f"could not {what}: GitHub answered {e.status} {_message(e)}; it may or may not have been "
+                    "done, and nothing is sent twice. Re-run the workflow: each step reads the current state first."
+                ) from None
+            raise ForgeError(f"GitHub refused to {what}: {e.status} {_message(e)}") from None
+        except requests.RequestException as e:
+            raise ForgeError(
+                f"could not {what} after {self.attempts} attempts ({type(e).__name__}: {_reason(e)}); GitHub may "
+                f"be down or unreachable at {self.base_url}. Nothing was merged; re-run the workflow when it is back."
+            ) from None
 
     # ------------------------------------------------------------------ endpoints PyGithub has no object for
 
