@@ -41,7 +41,15 @@ def test_an_empty_repository_gets_a_working_catalog_and_pinned_workflows(tmp_pat
     workflows = {p.name: p.read_text() for p in (tmp_path / ".github/workflows").iterdir()}
     assert sorted(workflows) == sorted(starter.WORKFLOWS)  # not the project's own ci.yml
     installs = [ln.strip() for text in workflows.values() for ln in text.splitlines() if "pip install" in ln]
-    assert installs and all(ln.endswith(f'"ssops-ci=={__version__}"') for ln in installs)
+    locked = (
+        "--require-hashes --no-deps -r .github/ssops-ci.lock",
+        "--require-hashes --no-deps -r base/.github/ssops-ci.lock",
+    )
+    assert installs and all(ln.endswith(locked) for ln in installs)
+    # the pull request's evaluation installs from the default branch's lock, never the pull request's
+    evaluate = [ln for ln in workflows["evaluate.yml"].splitlines() if "pip install" in ln]
+    assert evaluate and all(ln.endswith("-r base/.github/ssops-ci.lock") for ln in evaluate)
+    assert "ssops-ci lock" in out.output
     from ssops_ci.adapters.worktree import WorkTree
     from ssops_ci.config import teams
     from ssops_ci.ops.doctor import codeowners
@@ -105,7 +113,8 @@ def test_the_generated_workflows_pass_actionlint_and_zizmor(tmp_path: Path) -> N
 
 def test_a_self_install_the_rewrite_does_not_know_is_a_bug_not_a_silent_pass() -> None:
     text = "steps:\n  - run: python -m pip install --disable-pip-version-check .\n"
-    assert 'install --disable-pip-version-check "ssops-ci==1.2.3"' in starter.pinned_workflow(text, "x.yml", "1.2.3")
+    pinned = starter.pinned_workflow(text, "x.yml", "1.2.3")
+    assert "install --disable-pip-version-check --require-hashes --no-deps -r .github/ssops-ci.lock" in pinned
     with pytest.raises(AssertionError, match="not pinned"):
         starter.pinned_workflow("steps:\n  - run: pip install -e .\n", "x.yml")
 

@@ -221,3 +221,22 @@ def test_the_action_installs_an_exact_release_or_nothing(version: str, tmp_path:
     env["VERSION"] = "0.1.0"
     subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True)
     assert (tmp_path / "pip-ran").exists()  # an exact version reaches pip
+
+
+def test_the_action_installs_from_a_lock_only_when_it_pins_that_release(tmp_path: Path) -> None:
+    """With `lock`, pip gets --require-hashes and the lock; a lock pinning another release stops it first."""
+    action = yaml.safe_load((PROJECT / "action.yml").read_text())
+    [step] = [s for s in action["runs"]["steps"] if s.get("shell") == "bash"]
+    stub = tmp_path / "python"
+    stub.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "pip-args"}\n')
+    stub.chmod(0o755)
+    lock = tmp_path / "ssops-ci.lock"
+    lock.write_text("ssops-ci==0.1.0 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "VERSION": "0.2.0", "LOCK": str(lock)}
+    out = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert out.returncode == 1 and "does not pin ssops-ci==0.2.0" in out.stdout
+    assert not (tmp_path / "pip-args").exists()
+    env["VERSION"] = "0.1.0"
+    subprocess.run(["bash", "-c", step["run"]], env=env, capture_output=True, text=True)
+    args = (tmp_path / "pip-args").read_text().split()
+    assert args[-4:] == ["--require-hashes", "--no-deps", "-r", str(lock)]

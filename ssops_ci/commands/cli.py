@@ -19,6 +19,7 @@ COMMANDS = {
     "new": "ssops_ci.commands.new:new",
     "policy": "ssops_ci.commands.policy:policy",
     "init": "ssops_ci.commands.init:init",
+    "lock": "ssops_ci.commands.lock:lock",
     "plan": "ssops_ci.commands.plan:plan",
     "check": "ssops_ci.commands.check:check",
     "cost": "ssops_ci.commands.cost:cost",

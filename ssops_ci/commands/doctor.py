@@ -5,10 +5,12 @@ from pathlib import Path
 
 import click
 
+from ssops_ci import __version__
 from ssops_ci.adapters.github import GitHubForge, event_context
 from ssops_ci.commands.base import guarded, repo_option, workspace
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops import doctor as checks
+from ssops_ci.ops.lock import lock_checks
 
 
 @click.command()
@@ -22,6 +24,7 @@ def doctor(repo: Path, github_repo: str | None, api_url: str | None, offline: bo
     tree, g = workspace(repo)
     found = checks.codeowners(tree.root, g.teams) + checks.workflows(tree.root)
     found += checks.terraform_pinned(tree.root, g.platform.terraform.version)
+    found += lock_checks(tree.root, __version__)
     if not offline:
         slug = github_repo or event_context()[0]
         if not slug:

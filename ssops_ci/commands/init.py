@@ -15,8 +15,10 @@ NEXT = """
 next:
   1. edit policies/teams.yaml (your GitHub org and teams) and policies/platform.yaml (accounts, regions),
      then `ssops-ci doctor --offline`
-  2. `ssops-ci new` to write a first request, `ssops-ci validate`, `ssops-ci render`
-  3. commit, push, and protect the default branch (README: "Adopt in your repository")"""
+  2. `ssops-ci lock` (needs the package index and pip-tools: pip install 'ssops-ci[lock]'): writes
+     .github/ssops-ci.lock, which the workflows install with every hash checked
+  3. `ssops-ci new` to write a first request, `ssops-ci validate`, `ssops-ci render`
+  4. commit, push, and protect the default branch (README: "Adopt in your repository")"""
 
 
 @click.command()

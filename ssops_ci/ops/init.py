@@ -1,9 +1,10 @@
 """`ssops-ci init`: make a repository an ssops-ci repository, from the starter this package carries.
 
 The starter is this project's own catalog, policies and workflows, shipped inside the wheel (see
-setup.py). The workflows are rewritten to install this exact version of ssops-ci from the package
-index instead of from the repository's own tree, so a pull request that edits build files cannot
-choose the code that runs with the repository's credentials.
+setup.py). The workflows are rewritten to install ssops-ci from `.github/ssops-ci.lock` (`ssops-ci lock`:
+this release and its dependencies, every file's hash checked) instead of from the repository's own tree,
+so a pull request that edits build files cannot choose the code that runs with the repository's
+credentials, and an index serving other bytes is refused.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.config import teams as teams_config
 from ssops_ci.model.problems import SsopsError
 from ssops_ci.ops.doctor import GOVERNED
+from ssops_ci.ops.lock import LOCK
 
 # ci.yml tests ssops-ci itself; an adopting repository runs the other six
 WORKFLOWS = ("evaluate.yml", "gate.yml", "apply.yml", "drift.yml", "refresh.yml", "report.yml")
 IGNORED = (".ssops/", ".venv/", "__pycache__/")
-SELF_INSTALL = re.compile(r"(?m)^(\s*(?:- )?run: python -m pip install --disable-pip-version-check) \.(?:/base)?$")
+SELF_INSTALL = re.compile(r"(?m)^(\s*(?:- )?run: python -m pip install --disable-pip-version-check) \.(/base)?$")
 SELF_INSTALL_NAME = re.compile(r"(?m)^(\s*- name:) Install ssops-ci from the default branch$")
 
 Action = Literal["create", "unchanged", "overwrite", "conflict"]
@@ -47,9 +49,16 @@ def starter_root() -> Path:
     raise SsopsError("this installation of ssops-ci has no starter catalog; reinstall ssops-ci from its wheel")
 
 
+def _from_lock(m: re.Match[str]) -> str:
+    """The lock of the checkout the step installs from: the default branch's (`base/`) where the job also
+    holds the pull request's files."""
+    where = "base/" if m.group(2) else ""
+    return f"{m.group(1)} --require-hashes --no-deps -r {where}{LOCK}"
+
+
 def pinned_workflow(text: str, name: str, version: str = __version__) -> str:
-    out = SELF_INSTALL.sub(rf'\1 "ssops-ci=={version}"', text)
-    out = SELF_INSTALL_NAME.sub(rf"\1 Install ssops-ci {version} (pinned)", out)
+    out = SELF_INSTALL.sub(_from_lock, text)
+    out = SELF_INSTALL_NAME.sub(rf"\1 Install ssops-ci {version} from {LOCK} (every hash checked)", out)
     if re.search(r"pip install[^\n]* \.(/base)?\s*$", out, re.MULTILINE):
         raise AssertionError(f"{name}: a self-install step was not pinned")  # a bug: the starter changed shape
     return out
