@@ -4,10 +4,8 @@ run, as separate processes with the same warm render cache. The ratio is what th
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +17,7 @@ RULE = '  - id: databases-need-platform\n    when: {kinds: [PostgresDatabase]}\n
 
 
 def _plan(root: Path, head: str) -> float:
-    cmd = [str(BIN / "ssops-ci"), "plan", "--base", "main", "--head", head, "--json", "/dev/null"]
-    t = time.perf_counter()
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"plan exited {done.returncode}: {done.stderr[-500:]}")
-    return time.perf_counter() - t
+    return gitops.timed([str(BIN / "ssops-ci"), "plan", "--base", "main", "--head", head, "--json", "/dev/null"], root)
 
 
 def run(n: int = 2_000) -> dict[str, Any]:

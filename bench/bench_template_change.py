@@ -9,7 +9,6 @@ CI finishing, the gate's last look before merging).
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,14 +23,6 @@ from ssops_ci.adapters.git import GitRepository
 from ssops_ci.app.scope import scope
 
 BIN = Path(sys.executable).parent
-
-
-def _timed(cmd: list[str], cwd: Path) -> float:
-    t = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{cmd[0]} exited {done.returncode}: {done.stderr[-500:]}")
-    return time.perf_counter() - t
 
 
 def run(n: int = 1_000) -> dict[str, Any]:
@@ -53,9 +44,9 @@ def run(n: int = 1_000) -> dict[str, Any]:
         plan = [str(BIN / "ssops-ci"), "plan", "--base", "main", "--head", "platform", "--json", "/dev/null"]
         checkov = [str(BIN / "checkov"), "-d", "rendered", "--framework", "terraform", "--skip-download", "--quiet"]
         shutil.rmtree(root / ".ssops", ignore_errors=True)
-        cold = _timed(plan, root)
-        warm = _timed(plan, root)
-        bare = _timed(checkov, root)
+        cold = gitops.timed(plan, root)
+        warm = gitops.timed(plan, root)
+        bare = gitops.timed(checkov, root)
     return {
         "stacks_reached": len(found.touched),
         "detect_seconds": round(detect, 2),

@@ -7,18 +7,12 @@ from pathlib import Path
 import click
 
 from ssops_ci import __version__
-from ssops_ci.commands.base import guarded
+from ssops_ci.commands.base import guarded, repo_option
 from ssops_ci.ops import lock as locking
 
 
 @click.command()
-@click.option(
-    "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The repository.",
-)
+@repo_option
 @click.option("--version", "version", default=__version__, show_default=True, help="The ssops-ci release to pin.")
 @click.option("--find-links", multiple=True, help="Also look for packages here (a folder of wheels).")
 @click.option("--no-index", is_flag=True, help="Use only --find-links, not the package index.")
