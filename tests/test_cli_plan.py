@@ -34,7 +34,8 @@ def changed(gitrepo: Callable[..., Repo]) -> Repo:
     return repo
 
 
-def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
+def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws its progress only on a terminal: say stderr is one
     out = tmp_path / "plan.json"
     result = run("plan", "--repo", str(changed.root), "--base", "main", "--json", str(out))
     assert result.exit_code == 0, result.stderr
@@ -88,7 +89,7 @@ def test_plan_writes_the_report_contract(changed: Repo, tmp_path: Path) -> None:
     assert ["search/indexer", "request-changed", "0", "1", "0", "0", "low"] in rows
     assert "9 stack(s): 0 to create, 9 to update, 0 to replace, 0 to destroy" in result.stdout
     assert re.search(r"^cost: \$[\d,]+\.\d\d -> \$[\d,]+\.\d\d a month \([+−±]\$[\d,]+\.\d\d\)$", result.stdout, re.M)
-    assert "planning stacks" in result.stderr
+    assert "planning stacks" in result.stderr and "9/9" in result.stderr
 
 
 def test_plan_exits_1_when_a_stack_cannot_be_planned(gitrepo: Callable[..., Repo]) -> None:

@@ -47,17 +47,24 @@ def validate_requests(
 
 
 def _validated_and_rendered(
-    tree: Tree, s: Setup, paths: list[str] | None, cache: Cache | None, render: Callable[[Request], T]
+    tree: Tree,
+    s: Setup,
+    paths: list[str] | None,
+    cache: Cache | None,
+    render: Callable[[Request], T],
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[validate.Validated, dict[str, T]]:
     """`validate_requests`, keeping what `render` gave for each valid request (by path): each renders once."""
     found = _validated(tree, s, paths, ParsedRequests(cache) if cache is not None else None)
     out: dict[str, T] = {}
-    for req in found.requests:
+    for i, req in enumerate(found.requests, 1):
         try:
             out[req.path] = render(req)
         except InputError as e:
             for problem in e.problems:
                 found.fail(problem)
+        if progress:
+            progress(i, len(found.requests))
     found.requests = [r for r in found.requests if r.path in out]
     return found, out
 
@@ -91,10 +98,12 @@ class Rendered:
     mismatches: list[Mismatch]  # files under rendered/ that are not what the requests render to
 
 
-def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendered:
+def render_requests(
+    tree: Tree, s: Setup, cache: Cache | None = None, progress: Callable[[int, int], None] | None = None
+) -> Rendered:
     """What rendered/ should hold and how it differs; with a cache, unchanged requests are not rendered."""
     valid, files = _validated_and_rendered(
-        tree, s, None, cache, RenderedFiles(Renderer(s.catalog, s.platform), cache).of
+        tree, s, None, cache, RenderedFiles(Renderer(s.catalog, s.platform), cache).of, progress
     )
     expected: dict[str, str] = {}
     dirs: set[str] = set()
@@ -108,10 +117,17 @@ def render_requests(tree: Tree, s: Setup, cache: Cache | None = None) -> Rendere
     return Rendered(expected, len(dirs), [], rendered.compare_files(actual, expected, dirs))
 
 
-def breakdown(tree: Tree, s: Setup, paths: list[str] | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+def breakdown(
+    tree: Tree,
+    s: Setup,
+    paths: list[str] | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """What the requests cost per month, per resource, stack and team (Infracost's `breakdown`)."""
     prices = Pricing(pricing.load(tree), s.catalog, s.platform, as_of)
-    valid, rendered_stacks = _validated_and_rendered(tree, s, paths, None, Renderer(s.catalog, s.platform).render)
+    render = Renderer(s.catalog, s.platform).render
+    valid, rendered_stacks = _validated_and_rendered(tree, s, paths, None, render, progress)
     if valid.problems:
         raise InputError(valid.problems)
     stacks: list[dict[str, Any]] = []

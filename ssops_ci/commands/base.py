@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,14 +113,13 @@ def selected_files(tree: WorkTree, repo: Path, paths: tuple[str, ...]) -> list[s
 
 
 class ProgressBar:
-    """Progress on stderr (stdout may be JSON), past a handful of items: rich's live bar on a terminal, and
-    one line when done elsewhere (a CI log has no use for a redrawn bar)."""
+    """rich's live progress on stderr (stdout may be JSON) past a handful of items, on a terminal only:
+    a CI log gains nothing from a redrawn bar, and `--verbose` logs each step's time there."""
 
     def __init__(self, label: str = "planning stacks") -> None:
         self.label = label
         self.progress: Progress | None = None
         self.task: TaskID | None = None
-        self.started = 0.0
 
     def _start(self, total: int) -> Progress:
         console = Console(stderr=True)
@@ -129,7 +127,6 @@ class ProgressBar:
         progress = Progress(*columns, TimeElapsedColumn(), console=console, disable=not console.is_terminal)
         progress.start()
         self.task = progress.add_task(self.label, total=total)
-        self.started = time.monotonic()
         return progress
 
     def __call__(self, done: int, total: int) -> None:
@@ -141,5 +138,3 @@ class ProgressBar:
         self.progress.update(self.task, completed=done)
         if done == total:
             self.progress.stop()
-            if self.progress.disable:
-                click.echo(f"{self.label}: {total} in {time.monotonic() - self.started:.1f} s", err=True)

@@ -10,7 +10,7 @@ import click
 
 from ssops_ci.adapters.clock import SystemClock
 from ssops_ci.app.workspace import breakdown
-from ssops_ci.commands.base import guarded, repo_option, selected_files, workspace
+from ssops_ci.commands.base import ProgressBar, guarded, repo_option, selected_files, workspace
 from ssops_ci.model.fmt import money, quantity, table
 
 
@@ -61,7 +61,7 @@ def _print(doc: dict[str, Any]) -> None:
 def cost(repo: Path, paths: tuple[str, ...], as_json: bool) -> int:
     """Monthly cost of the current requests (default: all), per resource, stack and team."""
     tree, s = workspace(repo)
-    doc = breakdown(tree, s, selected_files(tree, repo, paths), SystemClock().today())
+    doc = breakdown(tree, s, selected_files(tree, repo, paths), SystemClock().today(), ProgressBar("pricing requests"))
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     else:

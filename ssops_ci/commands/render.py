@@ -10,7 +10,7 @@ from ssops_ci.adapters.git import GitRepository
 from ssops_ci.adapters.worktree import write_rendered
 from ssops_ci.app.scope import rendered_changes
 from ssops_ci.app.workspace import render_requests
-from ssops_ci.commands.base import guarded, repo_option, workspace
+from ssops_ci.commands.base import ProgressBar, guarded, repo_option, workspace
 from ssops_ci.model.layout import POLICIES, RENDERED, REQUESTS, TEMPLATES
 from ssops_ci.model.problems import SsopsError
 
@@ -33,7 +33,7 @@ def render(repo: Path, check: bool, base: str | None, no_cache: bool) -> int:
         return _check_since(repo, base)
     tree, s = workspace(repo)
     cache = None if no_cache else DiskCache(tree.root / ".ssops" / "cache")
-    result = render_requests(tree, s, cache)
+    result = render_requests(tree, s, cache, ProgressBar("rendering requests"))
     if result.problems:
         for p in sorted(result.problems):
             click.echo(str(p), err=True)
