@@ -276,3 +276,13 @@ def chromium(profile: Path) -> list[str]:
         "--disable-sync",
     ]
     return [binary, "--headless", "--no-sandbox", "--disable-gpu", *quiet, f"--user-data-dir={profile}"]
+
+
+def position_after(path: Path, needle: str) -> str:
+    """`line:col` of what follows the first `needle` in a file: where a problem with that value is reported,
+    found in the file rather than written into a test that breaks when a line is added above it."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        at = line.find(needle)
+        if at >= 0:
+            return f"{number}:{at + len(needle) + 1}"
+    raise AssertionError(f"{needle!r} is not in {path}")

@@ -13,7 +13,7 @@ import pytest
 from ssops_ci.adapters.aws_reference import provider_schemas
 from ssops_ci.adapters.checkov import CATALOG_FACTS, catalog_facts
 from ssops_ci.adapters.worktree import WorkTree
-from ssops_ci.config.catalog import Example
+from ssops_ci.config.catalog import Catalog, Example
 from ssops_ci.config.setup import Setup
 from ssops_ci.config.setup import load as load_setup
 from ssops_ci.model.request import Request
@@ -87,6 +87,14 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple
     return root, stacks
 
 
+def org_checks(where: Path, catalog: Catalog) -> Path:
+    """The org's checks as ssops-ci hands them to checkov: with the catalog's facts beside them."""
+    checks = where / "_checks"  # checkov reads only .tf files under a root_folder holding this
+    shutil.copytree(PROJECT / "policies/checkov/checks", checks)
+    (checks / CATALOG_FACTS).write_text(catalog_facts(catalog))
+    return checks
+
+
 @pytest.mark.slow
 def test_rendered_stacks_are_terraform_fmt_canonical(
     rendered: tuple[Path, list[tuple[Setup, Stack]]], terraform_bin: Path
@@ -112,7 +120,7 @@ def test_checkov_fails_only_the_declared_exceptions(
     # the org's own checks too, as `plan` runs them (not only when an earlier test happened to load them)
     report = Runner().run(
         root_folder=str(root),
-        external_checks_dir=[str(PROJECT / "policies/checkov/checks")],
+        external_checks_dir=[str(org_checks(root, stacks[0][0].catalog))],
         runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
     )
     assert not report.parsing_errors
@@ -131,6 +139,7 @@ def test_checkov_fails_only_the_declared_exceptions(
         used |= {(stack.kind, stack.environment, i) for i in ids & allowed}
     assert not unexpected, "checks failing that the template claims to satisfy"
     assert len(report.passed_checks) > 20 * len(stacks)  # checkov really ran its AWS checks
+    assert {"CKV_SSOPS_2", "CKV2_SSOPS_1"} <= {rec.check_id for rec in report.passed_checks}  # and the org's
     # Every declared exception must really be needed, or the list hides nothing but stale text.
     g = stacks[0][0]
     for kind in g.catalog.kinds.values():
@@ -174,9 +183,14 @@ def test_every_resource_that_takes_a_kms_key_says_where_for_the_orgs_check() -> 
             takes = KEY_ARGUMENTS & set(schemas.get(res.type, {}).get("args", []))
             if res.mode == "managed" and takes and res.type != "aws_kms_key":
                 assert declared[res.type].encryption_key in takes, f"{stack.kind}: {res.type}.encryption_key"
-    keys = g.catalog.encryption_keys()
-    assert keys["aws_s3_bucket_server_side_encryption_configuration"].endswith("/kms_master_key_id")
-    assert len(keys) == 7
+    # and every declaration names an argument the provider really has, blocks included
+    for rtype, path in g.catalog.encryption_keys().items():
+        *blocks_in, argument = path.split("/")
+        block = schemas[rtype]
+        for name in blocks_in:
+            assert name in block["blocks"], f"{rtype}: {path}"
+            block = block["blocks"][name]
+        assert argument in block["args"], f"{rtype}: {path}"
 
 
 @pytest.mark.slow
@@ -215,12 +229,9 @@ def test_a_public_bucket_can_be_read_and_every_check_it_fails_names_the_waiver(t
     for path, text in stack.paths().items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text, encoding="utf-8")
-    checks = tmp_path / "_checks"  # checkov reads only .tf files under root_folder
-    shutil.copytree(PROJECT / "policies/checkov/checks", checks)
-    (checks / CATALOG_FACTS).write_text(catalog_facts(g.catalog))
     report = Runner().run(
         root_folder=str(tmp_path),
-        external_checks_dir=[str(checks)],
+        external_checks_dir=[str(org_checks(tmp_path, g.catalog))],
         runner_filter=RunnerFilter(framework=["terraform"], download_external_modules=False),
     )
     failed = {rec.check_id for rec in report.failed_checks}

@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from ssops_ci.commands.cli import cli
-from tests.conftest import PROJECT, request_yaml
+from tests.conftest import PROJECT, position_after, request_yaml
 
 
 def run(*args: str) -> Result:
@@ -148,10 +148,11 @@ def test_an_unwritable_output_path_is_a_clear_error(repo: Path, tmp_path: Path) 
 
 def test_broken_template_declaration_fails_closed(repo: Path) -> None:
     decl = repo / "templates/queue/template.yaml"
+    at = position_after(decl, "version: ")
     decl.write_text(decl.read_text().replace("version: 1.0.0", "version: one"))
     result = run("validate", "--repo", str(repo))
     assert result.exit_code == 1
-    assert result.stderr.startswith("templates/queue/template.yaml:3:10: version: String should match pattern")
+    assert result.stderr.startswith(f"templates/queue/template.yaml:{at}: version: String should match pattern")
 
 
 def test_internal_errors_do_not_show_a_traceback(repo: Path) -> None:

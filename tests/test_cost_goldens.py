@@ -94,7 +94,9 @@ def test_within_five_percent_of_infracost_with_no_missing_component(case: dict[s
 
 def test_the_goldens_cover_every_priced_type_the_catalog_renders() -> None:
     covered = {r["type"] for c in CASES for r in c["resources"]}
-    assert covered == set(PRICERS) | set(PRICES.billing)
+    # Every type whose billing is code is checked against a golden; a type billed as data may be one
+    # Infracost has no golden for (a kind the platform team added).
+    assert set(PRICERS) <= covered <= set(PRICERS) | set(PRICES.billing)
     lines = [x for c in CASES for x in c["components"] if "ours" in x]
     assert len(CASES) >= 40 and len(lines) >= 95
 
