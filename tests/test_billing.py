@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ssops_ci.adapters.worktree import WorkTree
 from ssops_ci.config import pricing
@@ -13,9 +14,9 @@ from ssops_ci.model.problems import InputError
 from tests.conftest import PROJECT, Repo, evaluate, request_yaml
 
 DECL = """apiVersion: ssops/v1
-kind: Table
+kind: ProbeTable
 version: 1.0.0
-description: A DynamoDB table.
+description: A DynamoDB table, billed by data this test adds.
 owner: platform
 parameters:
   mode:
@@ -64,58 +65,65 @@ MAIN = """resource "aws_dynamodb_table" "this" {
 """
 
 BILLING = """
-  aws_dynamodb_table:
     - name: Write request units (on-demand)
-      price: dynamodb_1m_write_units
+      price: probe_1m_write_units
       usage: writeRequests
       per: 1000000
       when: {attribute: billing_mode, equals: PAY_PER_REQUEST}
     - name: Read request units (on-demand)
-      price: dynamodb_1m_read_units
+      price: probe_1m_read_units
       usage: readRequests
       per: 1000000
       when: {attribute: billing_mode, equals: PAY_PER_REQUEST}
     - name: Write capacity (provisioned)
-      price: dynamodb_wcu_hour
+      price: probe_wcu_hour
       attribute: write_capacity
       times: 730
       when: {attribute: billing_mode, equals: PROVISIONED}
-    - {name: Storage, price: dynamodb_storage_gb_month, usage: storageGb}
+    - {name: Storage, price: probe_storage_gb_month, usage: storageGb}
 """
 
 PRICES = """
-  dynamodb_1m_write_units: {source: dynamodb, unit: 1M requests, values: 0.625}
-  dynamodb_1m_read_units: {source: dynamodb, unit: 1M requests, values: 0.125}
-  dynamodb_wcu_hour: {source: dynamodb, unit: hours, values: 0.00065}
-  dynamodb_storage_gb_month: {source: dynamodb, unit: GB, values: 0.25}
+  probe_1m_write_units: {source: probe, unit: 1M requests, values: 0.625}
+  probe_1m_read_units: {source: probe, unit: 1M requests, values: 0.125}
+  probe_wcu_hour: {source: probe, unit: hours, values: 0.00065}
+  probe_storage_gb_month: {source: probe, unit: GB, values: 0.25}
 """
 
 
-def with_billing(text: str) -> dict[str, str]:
-    """The project's pricing with `text` added to billing.yaml and the DynamoDB prices to each region."""
-    files = {"policies/pricing/billing.yaml": (PROJECT / "policies/pricing/billing.yaml").read_text() + text}
+def with_billing(added: str = "", table: str = "") -> dict[str, str]:
+    """The project's pricing with the probe prices in each region, `added` appended to billing.yaml's
+    resources and, given `table`, aws_dynamodb_table billed as it says (whatever the catalog holds)."""
+    text = (PROJECT / "policies/pricing/billing.yaml").read_text()
+    if table:
+        doc = yaml.safe_load(text)
+        doc["resources"]["aws_dynamodb_table"] = yaml.safe_load(table)
+        text = yaml.safe_dump(doc, sort_keys=False)
+    files = {"policies/pricing/billing.yaml": text + added}
     for region in ("us-east-1", "eu-west-1"):
         path = f"policies/pricing/{region}.yaml"
         body = (PROJECT / path).read_text()
-        body = body.replace("sources:\n", "sources:\n  dynamodb: https://aws.amazon.com/dynamodb/pricing/\n", 1)
+        body = body.replace("sources:\n", "sources:\n  probe: https://aws.amazon.com/dynamodb/pricing/\n", 1)
         files[path] = body.replace("prices:\n", "prices:" + PRICES, 1)
     return files
 
 
 def test_a_new_resource_type_is_priced_from_data(gitrepo: Callable[..., Repo]) -> None:
     repo = gitrepo()
-    for rel, text in with_billing(BILLING).items():
+    for rel, text in with_billing(table=BILLING).items():
         repo.write(rel, text)
-    repo.write("templates/table/template.yaml", DECL)
-    repo.write("templates/table/main.tf.j2", MAIN)
+    repo.write("templates/probe-table/template.yaml", DECL)
+    repo.write("templates/probe-table/main.tf.j2", MAIN)
     repo.write(
-        "templates/table/versions.tf.j2", '{% set providers = ["aws"] %}\n{% include "_shared/versions.tf.j2" %}\n'
+        "templates/probe-table/versions.tf.j2",
+        '{% set providers = ["aws"] %}\n{% include "_shared/versions.tf.j2" %}\n',
     )
     repo.commit("a Table kind, priced as data", render=False)
     repo.branch("tables")
-    repo.write("requests/payments/orders.yaml", request_yaml("Table", "orders", spec="  mode: PAY_PER_REQUEST\n"))
+    repo.write("requests/payments/orders.yaml", request_yaml("ProbeTable", "orders", spec="  mode: PAY_PER_REQUEST\n"))
     repo.write(
-        "requests/payments/stock.yaml", request_yaml("Table", "stock", spec="  mode: PROVISIONED\n  capacity: 10\n")
+        "requests/payments/stock.yaml",
+        request_yaml("ProbeTable", "stock", spec="  mode: PROVISIONED\n  capacity: 10\n"),
     )
     repo.commit()
     report = evaluate(repo.root, "main", "HEAD", scanner=None)
@@ -139,25 +147,25 @@ def test_a_new_resource_type_is_priced_from_data(gitrepo: Callable[..., Repo]) -
     ("added", "expected"),
     [
         (
-            "  aws_dynamodb_table:\n    - {name: Storage, price: dynamodb_gb, usage: storageGb}\n",
-            "billing.yaml:{line}:30: aws_dynamodb_table: prices.dynamodb_gb is missing from eu-west-1.yaml",
+            "  aws_probe_thing:\n    - {name: Storage, price: probe_gb, usage: storageGb}\n",
+            "billing.yaml:{line}:30: aws_probe_thing: prices.probe_gb is missing from eu-west-1.yaml",
         ),
         (
             "  aws_iam_role:\n    - {name: Role, price: kms_key_month, quantity: 1}\n",
             "policies/pricing/billing.yaml:{key}:3: aws_iam_role is also listed in free.yaml; keep one",
         ),
         (
-            "  aws_dynamodb_table:\n    - {name: Storage, price: s3_storage_gb_month, usage: storageGb}\n",
+            "  aws_probe_thing:\n    - {name: Storage, price: s3_storage_gb_month, usage: storageGb}\n",
             "prices.s3_storage_gb_month has 1 dimension(s) in eu-west-1.yaml; dims gives 0",
         ),
         (
-            "  aws_dynamodb_table:\n    - {name: Storage, price: kms_key_month, quantity: 1, usage: storageGb}\n",
+            "  aws_probe_thing:\n    - {name: Storage, price: kms_key_month, quantity: 1, usage: storageGb}\n",
             "give exactly one of quantity, usage or attribute (got quantity, usage)",
         ),
     ],
 )
 def test_billing_mistakes_are_refused_where_they_are(make_repo: Callable[..., Path], added: str, expected: str) -> None:
-    root = make_repo(with_billing(added))
+    root = make_repo(with_billing(added=added))
     line = len((PROJECT / "policies/pricing/billing.yaml").read_text().splitlines()) + 2
     with pytest.raises(InputError) as e:
         pricing.load(WorkTree(root))
