@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ssops_ci.app import rules_preview
-from ssops_ci.app.policy_check import check_policies
+from ssops_ci.app.policy_check import policies_of
 from ssops_ci.app.revision import Revision, team_files
 from ssops_ci.app.scope import Scope, prepare, scope
 from ssops_ci.app.team_totals import team_monthly
@@ -210,11 +210,10 @@ def price(
     report: Report,
     planned: Planned,
     policies: Policies | None,
+    pricing: cost.Pricing | str,
     cache: Cache | None = None,
-    today: dt.date | None = None,
 ) -> Report:
     base, head = planned.scope.base, planned.scope.head
-    pricing = base_pricing(base, today)
     if isinstance(pricing, str):
         return cost.unpriceable(report, pricing)
     setup = base.setup
@@ -230,21 +229,25 @@ def price(
     return budgets.budgets(report, totals, setup.teams, policies.guardrails)
 
 
-def _head_platform_files(report: Report, planned: Planned) -> Report:
+def _head_platform_files(report: Report, planned: Planned) -> tuple[Report, Policies | None]:
     """A pull request that changes the catalog or policies has them validated as they will be once merged:
-    the gate judges it by the base's rules, but must not let it break the rules every later PR needs."""
+    the gate judges it by the base's rules, but must not let it break the rules every later PR needs.
+    Returns the head's policies too, when they are valid (the rules preview judges by them)."""
     touched = any(p.startswith((f"{TEMPLATES}/", f"{POLICIES}/")) for p in report.governance_paths)
     if not touched:
-        return report
+        return report, None
     head = planned.scope.head
-    problems = check_policies(head.tree, head.setup)  # the head's catalog is loaded already, when it is valid
-    return report.model_copy(update={"head_policy_errors": [str(p) for p in problems]}) if problems else report
+    problems, head_policies = policies_of(head.tree, head.setup)  # the head's catalog is loaded already
+    if problems:
+        return report.model_copy(update={"head_policy_errors": [str(p) for p in problems]}), None
+    return report, head_policies
 
 
-def _rules_preview(report: Report, planned: Planned, policies: Policies, today: dt.date) -> Report:
-    base, head = planned.scope.base, planned.scope.head
-    pricing = base_pricing(base, today)
-    found = rules_preview.preview(report, base, head, policies, None if isinstance(pricing, str) else pricing, today)
+def _rules_preview(
+    report: Report, planned: Planned, rules: tuple[Policies, Policies], pricing: cost.Pricing | str, today: dt.date
+) -> Report:
+    known = None if isinstance(pricing, str) else pricing
+    found = rules_preview.preview(report, planned.scope.base, *rules, known, today)
     return report.model_copy(update={"rules_preview": found}) if found else report
 
 
@@ -267,10 +270,11 @@ def evaluate(
     else:
         policies = None
         report = findings.unjudgeable(planned.report, loaded)
-    report = price(report, planned, policies, services.cache, services.clock.today())
-    report = _head_platform_files(report, planned)
-    if policies is not None:
-        report = _rules_preview(report, planned, policies, services.clock.today())
+    pricing = base_pricing(base, services.clock.today())
+    report = price(report, planned, policies, pricing, services.cache)
+    report, head_policies = _head_platform_files(report, planned)
+    if policies is not None and head_policies is not None:
+        report = _rules_preview(report, planned, (policies, head_policies), pricing, services.clock.today())
     teams = base.setup.teams if base.setup else None
     report = risk.assess(report, policies.risk if policies else None, author, teams)
     report = decision.decided(report, teams, base.error)

@@ -13,12 +13,10 @@ import datetime as dt
 import logging
 
 from ssops_ci.app.revision import Revision, side, team_files
-from ssops_ci.config import policies as policies_config
 from ssops_ci.config.policies import Policies
 from ssops_ci.model.finding import ScanResult
 from ssops_ci.model.layout import GUARDRAILS, REQUESTS, RISK, is_request_file
 from ssops_ci.model.plan import Prepared, Side, Touched
-from ssops_ci.model.problems import InputError
 from ssops_ci.model.report import Report, RulesPreview, StackReport, TierShift
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Risk
@@ -80,19 +78,16 @@ def _shifts(stacks: list[StackReport], before: dict[str, Risk], after: dict[str,
 def preview(
     report: Report,
     base: Revision,
-    head: Revision,
     base_policies: Policies,
+    head_policies: Policies,
     pricing: cost.Pricing | None,
     today: dt.date,
 ) -> RulesPreview | None:
-    """What the head's rules would say of every merged request, when the pull request changes the rules."""
+    """What the head's rules would say of every merged request, when the pull request changes the rules
+    (`head_policies`: the pull request's own, valid; an invalid set blocks it before any preview)."""
     files = sorted(p for p in report.governance_paths if p in PREVIEWED)
-    if not files or base.setup is None or head.setup is None:
+    if not files or base.setup is None:
         return None
-    try:
-        head_policies = policies_config.load(head.tree, head.setup.catalog)
-    except InputError:
-        return None  # the pull request is blocked for it already (head_policy_errors)
     paths = sorted(p for p in base.tree.files(REQUESTS) if is_request_file(p))
     prepared = [p for p in (_proposed(base, path) for path in paths) if p is not None]
     proposed = Report(
