@@ -170,3 +170,26 @@ def test_billing_mistakes_are_refused_where_they_are(make_repo: Callable[..., Pa
     with pytest.raises(InputError) as e:
         pricing.load(WorkTree(root))
     assert expected.format(line=line, key=line - 1) in str(e.value)
+
+
+def test_a_dimension_read_from_an_attribute_maps_yaml_booleans_to_words() -> None:
+    """`map: {true: fifo}` as YAML writes it (a boolean key) prices a FIFO queue at the FIFO price."""
+    from ssops_ci.config.billing import ComponentSpec
+    from ssops_ci.model.cost import Usage
+    from ssops_ci.stages.price_builder import Builder
+    from ssops_ci.stages.price_data import billed
+
+    spec = ComponentSpec.model_validate(
+        yaml.safe_load(
+            "name: Requests\nprice: sqs_1m_requests\nusage: requests\nper: 1000000\n"
+            "dims: [{attribute: fifo_queue, map: {true: fifo, false: standard}, default: standard}]\n"
+        )
+    )
+    book = pricing.load(WorkTree(PROJECT)).book("us-east-1")
+    costs = {}
+    for attrs in ({"fifo_queue": True}, {"fifo_queue": False}, {}):
+        b = Builder(book, {"requests": Usage(2_000_000, "test")})
+        billed([spec], attrs, b)
+        costs[str(attrs.get("fifo_queue"))] = b.out[0].monthly_cost
+    fifo, standard = book.price("sqs_1m_requests", "fifo").amount, book.price("sqs_1m_requests", "standard").amount
+    assert costs == {"True": 2 * fifo, "False": 2 * standard, "None": 2 * standard}

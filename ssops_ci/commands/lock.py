@@ -20,6 +20,11 @@ from ssops_ci.ops import lock as locking
 def lock(repo: Path, version: str, find_links: tuple[str, ...], no_index: bool) -> int:
     """Write .github/ssops-ci.lock: ssops-ci and every dependency pinned with their files' hashes, which the
     workflows install with --require-hashes. Needs the package index (or --find-links) and pip-tools."""
+    click.echo(
+        f"resolving ssops-ci=={version} and its dependencies with pip-compile, hashing every file the index "
+        "offers for each (minutes on a slow mirror)...",
+        err=True,
+    )
     text = locking.compile_lock(version, list(find_links), no_index)
     wrong = locking.problems(text, version)
     if wrong:

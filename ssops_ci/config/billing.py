@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ssops_ci.config import files, yamlsrc
 from ssops_ci.model.layout import BILLING
@@ -31,6 +31,12 @@ class FromAttribute(BaseModel):
     attribute: str
     map: dict[str, str] = Field(default_factory=dict)  # the attribute's value -> the dimension's
     default: str | None = None  # when the attribute is unset (the provider's default)
+
+    @field_validator("map", mode="before")
+    @classmethod
+    def _words(cls, value: Any) -> Any:
+        """YAML reads `true:` and `1:` as a boolean and a number; the plan's values are matched as words."""
+        return {spelled(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class When(BaseModel):
@@ -70,16 +76,22 @@ class BillingFile(BaseModel):
 Billing = dict[str, list[ComponentSpec]]
 
 
-def load(tree: Tree) -> Billing:
-    if tree.read(BILLING) is None:
+def load(tree: Tree, dims_of: dict[str, dict[str, int]], free: dict[str, str]) -> Billing:
+    """The file ({} when there is none), checked against the region files' prices and free.yaml."""
+    raw = tree.read(BILLING)
+    if raw is None:
         return {}
-    return files.load(BillingFile, tree, BILLING).resources
+    doc = yamlsrc.load(raw, BILLING, max_bytes=1024 * 1024)
+    billing = files.validated(BillingFile, doc, BILLING).resources
+    _cross_check(billing, dims_of, free, doc)
+    return billing
 
 
-def cross_check(billing: Billing, dims_of: dict[str, dict[str, int]], free: dict[str, str], raw: bytes) -> None:
+def _cross_check(
+    billing: Billing, dims_of: dict[str, dict[str, int]], free: dict[str, str], doc: yamlsrc.Located
+) -> None:
     """Every component's price exists in every region's file with as many dimensions as it gives, and no
     type is both billed and free: a mistake here would price a stack at $0, so it is refused at load."""
-    doc = yamlsrc.load(raw, BILLING, max_bytes=1024 * 1024)
     problems: list[Problem] = []
     for rtype, specs in billing.items():
         if rtype in free:

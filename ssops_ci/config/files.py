@@ -114,7 +114,11 @@ def problems_from(
 
 
 def parse(model: type[M], data: bytes, path: str, *, max_bytes: int = 1024 * 1024) -> M:
-    doc = yamlsrc.load(data, path, max_bytes=max_bytes)
+    return validated(model, yamlsrc.load(data, path, max_bytes=max_bytes), path)
+
+
+def validated(model: type[M], doc: yamlsrc.Located, path: str) -> M:
+    """A parsed file as `model`, for a caller that keeps the positions to report problems of its own."""
     if not isinstance(doc.value, dict):
         raise InputError([Problem(path, 1, 1, "expected a mapping at the top of the file")])
     try:

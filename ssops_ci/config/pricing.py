@@ -156,9 +156,9 @@ class Prices:
 
 
 def _book(tree: Tree, path: str) -> PriceBook:
-    raw = tree.read(path) or b""
-    data = files.parse(PriceFile, raw, path)
-    consistency = _consistency(data, yamlsrc.load(raw, path, max_bytes=1024 * 1024))
+    doc = yamlsrc.load(tree.read(path) or b"", path, max_bytes=1024 * 1024)
+    data = files.validated(PriceFile, doc, path)
+    consistency = _consistency(data, doc)
     if consistency:
         raise InputError(consistency)
     expected = path.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -186,9 +186,8 @@ def load(tree: Tree) -> Prices:
         problems.extend(e.problems)
     billing: Billing = {}
     try:
-        billing = billing_config.load(tree)
         dims = {region: {k: len(e.by) for k, e in b.data.prices.items()} for region, b in books.items()}
-        billing_config.cross_check(billing, dims, free, tree.read(BILLING) or b"")
+        billing = billing_config.load(tree, dims, free)
     except InputError as e:
         problems.extend(e.problems)
     if problems:
