@@ -112,11 +112,16 @@ def _check_nested(value: Any, block: dict[str, Any], where: str) -> list[tuple[s
     return out
 
 
+def providers_of(schemas: Schemas) -> set[str]:
+    """The local names (`aws`, `random`) of the providers the schemas describe, from their `_meta`."""
+    return {name.rsplit("/", 1)[-1] for name in schemas.get("_meta", {}).get("providers", {})}
+
+
 def check(resources: list[Resource], schemas: Schemas) -> list[SchemaProblem]:
     """Every schema problem of these resources. A type of a provider ssops-ci ships no schema for (an
     allowed provider beyond aws and random) is not checked: render already refused unallowed ones."""
     out: list[SchemaProblem] = []
-    known = {k.removeprefix("data.").split("_", 1)[0] for k in schemas}
+    known = providers_of(schemas)
     for r in resources:
         if r.type.split("_", 1)[0] not in known:
             continue
