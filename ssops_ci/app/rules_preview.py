@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ssops_ci.app.revision import Revision, side, team_files
+from ssops_ci.app.revision import Revision, side
 from ssops_ci.config.policies import Policies
 from ssops_ci.model.finding import ScanResult
 from ssops_ci.model.layout import GUARDRAILS, REQUESTS, RISK, is_request_file
@@ -20,7 +20,7 @@ from ssops_ci.model.plan import Prepared, Side, Touched
 from ssops_ci.model.report import Report, RulesPreview, StackReport, TierShift
 from ssops_ci.model.request import Request
 from ssops_ci.model.risk import Risk
-from ssops_ci.stages import cost, diff, findings, plan, risk, validate
+from ssops_ci.stages import cost, diff, findings, plan, risk
 from ssops_ci.stages.findings import Evidence
 
 log = logging.getLogger(__name__)
@@ -43,18 +43,16 @@ def _proposed(base: Revision, path: str) -> Prepared | None:
     return p.model_copy(update={"report": p.report.model_copy(update={"changes": changes})})
 
 
-def _evidence(base: Revision, prepared: list[Prepared]) -> dict[str, Evidence]:
-    assert base.setup is not None
+def _evidence(prepared: list[Prepared]) -> dict[str, Evidence]:
+    """Each request with its team's requests (quotas), from the requests already parsed: each file is read
+    once. A merged request that no longer renders is not counted (there are none on a gated branch)."""
+    requests = [p.after.request for p in prepared if p.after.request is not None]
     teams: dict[str, list[Request]] = {}
-    out = {}
-    for p in prepared:
-        req = p.after.request
-        assert req is not None
-        if req.team not in teams:
-            files = team_files(base.tree, req.team)
-            teams[req.team] = validate.validate_all(files, base.setup.catalog, base.setup.teams).requests
-        out[p.report.id] = Evidence(base_request=req, head_request=req, team_requests=teams[req.team])
-    return out
+    for req in requests:
+        teams.setdefault(req.team, []).append(req)
+    return {
+        req.stack_id: Evidence(base_request=req, head_request=req, team_requests=teams[req.team]) for req in requests
+    }
 
 
 def _tiers(report: Report, evidence: dict[str, Evidence], policies: Policies, today: dt.date) -> dict[str, Risk]:
@@ -99,7 +97,7 @@ def preview(
     )
     if pricing is not None:
         proposed = cost.price(proposed, {p.report.id: p for p in prepared}, pricing)
-    evidence = _evidence(base, prepared)
+    evidence = _evidence(prepared)
     before = _tiers(proposed, evidence, base_policies, today)
     after = _tiers(proposed, evidence, head_policies, today)
     shifts = _shifts(proposed.stacks, before, after)
